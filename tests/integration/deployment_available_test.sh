@@ -7,7 +7,7 @@ load_sandbox
 
 ns="chain-test-$RANDOM"
 kubectl create namespace "$ns" >/dev/null
-trap 'kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
+on_exit 'kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true'
 kubectl apply -n "$ns" -f - >/dev/null <<'YAML'
 apiVersion: apps/v1
 kind: Deployment

@@ -15,7 +15,7 @@ wait_for 30 "VirtualService in discovery" kubectl api-resources --api-group=netw
 
 ns="istio-crd-test-$RANDOM"
 kubectl create namespace "$ns" >/dev/null
-trap 'kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
+on_exit 'kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true'
 kubectl apply -n "$ns" -f - >/dev/null <<'YAML'
 apiVersion: networking.istio.io/v1
 kind: VirtualService

@@ -23,10 +23,18 @@ wait_for() {
   done
 }
 
-# A per-test scratch folder, removed on exit.
-scratch_dir() {
+# on_exit CMD: runs CMD when the test exits, after any registered later (last in, first out).
+_exit_actions=()
+on_exit() { _exit_actions+=("$1"); }
+_run_exit_actions() {
+  local i
+  for ((i = ${#_exit_actions[@]} - 1; i >= 0; i--)); do eval "${_exit_actions[i]}" || true; done
+}
+trap _run_exit_actions EXIT
+
+# make_scratch: sets SCRATCH to a new per-test folder, removed on exit.
+make_scratch() {
   mkdir -p "${GITOPSD_TEST_TMP:-/tmp}"
-  local dir; dir="$(mktemp -d "${GITOPSD_TEST_TMP:-/tmp}/test.XXXXXX")"
-  trap "rm -rf '$dir'" EXIT
-  echo "$dir"
+  SCRATCH="$(mktemp -d "${GITOPSD_TEST_TMP:-/tmp}/test.XXXXXX")"
+  on_exit "chmod -R u+w '$SCRATCH' 2>/dev/null; rm -rf '$SCRATCH'"
 }

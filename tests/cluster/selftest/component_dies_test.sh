@@ -2,8 +2,9 @@
 # A component that dies on start gives one error line naming it, the cause and its log; up
 # exits non-zero and leaves no process behind (the etcd it had started is stopped too).
 source "$(dirname "$0")/lib.sh"
-dir="$(scratch_dir)/sandbox"
-trap '"$CLUSTER/down" --dir "$dir" >/dev/null 2>&1 || true' EXIT
+make_scratch
+dir="$SCRATCH/sandbox"
+on_exit '"$CLUSTER/down" --dir "$dir" >/dev/null 2>&1 || true'
 
 rc=0
 out="$(GITOPSD_CLUSTER_APISERVER_EXTRA_FLAGS=--no-such-flag "$CLUSTER/up" --profile api --dir "$dir" 2>&1)" || rc=$?

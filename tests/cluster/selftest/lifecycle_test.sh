@@ -2,8 +2,9 @@
 # up starts etcd and kube-apiserver, refuses a second start in the same folder, and down stops
 # exactly those processes and removes the folder; down again is harmless.
 source "$(dirname "$0")/lib.sh"
-dir="$(scratch_dir)/sandbox"
-trap '"$CLUSTER/down" --dir "$dir" >/dev/null 2>&1 || true' EXIT
+make_scratch
+dir="$SCRATCH/sandbox"
+on_exit '"$CLUSTER/down" --dir "$dir" >/dev/null 2>&1 || true'
 
 "$CLUSTER/up" --profile api --dir "$dir" 2>"$dir.log" || fail "up failed: $(cat "$dir.log")"
 pids="$(processes_under "$dir" | sort)"

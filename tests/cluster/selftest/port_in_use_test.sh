@@ -3,8 +3,9 @@
 # starts, with one line naming the port and who holds it.
 source "$(dirname "$0")/lib.sh"
 load_sandbox
-dir="$(scratch_dir)/sandbox"
-trap '"$CLUSTER/down" --dir "$dir" >/dev/null 2>&1 || true' EXIT
+make_scratch
+dir="$SCRATCH/sandbox"
+on_exit '"$CLUSTER/down" --dir "$dir" >/dev/null 2>&1 || true'
 
 rc=0
 out="$("$CLUSTER/up" --profile api --dir "$dir" --apiserver-port "$APISERVER_PORT" 2>&1)" || rc=$?
