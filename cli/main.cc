@@ -25,7 +25,8 @@ int main(int argc, char** argv) {
     std::fwrite(kUsage.data(), 1, kUsage.size(), stdout);
     return 0;
   }
-  std::fprintf(stderr, "gitopsctl: %s\nRun 'gitopsctl --help' for usage.\n",
-               argc < 2 ? "no command given" : ("unknown command '" + std::string(argv[1]) + "'").c_str());
+  std::fprintf(
+      stderr, "gitopsctl: %s\nRun 'gitopsctl --help' for usage.\n",
+      argc < 2 ? "no command given" : ("unknown command '" + std::string(argv[1]) + "'").c_str());
   return 2;
 }

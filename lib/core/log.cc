@@ -35,8 +35,8 @@ void appendLogfmtValue(std::string& out, std::string_view value) {
     return;
   }
   // JSON string escaping is a valid and widely parsed logfmt quoting.
-  out.append(nlohmann::json(std::string(value)).dump(-1, ' ', false,
-                                                      nlohmann::json::error_handler_t::replace));
+  out.append(nlohmann::json(std::string(value))
+                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 std::string fieldText(const LogField::Value& value) {
@@ -57,10 +57,14 @@ nlohmann::json fieldJson(const LogField::Value& value) {
 
 std::string_view logLevelName(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
   }
   return "info";
 }

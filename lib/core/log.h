@@ -39,8 +39,9 @@ struct LogField {
   LogField(std::string_view k, const char* v) : key(k), value(std::string(v)) {}
   LogField(std::string_view k, const std::string& v) : key(k), value(v) {}
   template <typename Int>
-    requires(std::is_integral_v<Int> && !std::is_same_v<Int, bool>)
-  LogField(std::string_view k, Int v) : key(k), value(static_cast<std::int64_t>(v)) {}
+  requires(std::is_integral_v<Int> && !std::is_same_v<Int, bool>)
+      LogField(std::string_view k, Int v)
+      : key(k), value(static_cast<std::int64_t>(v)) {}
   LogField(std::string_view k, double v) : key(k), value(v) {}
   LogField(std::string_view k, bool v) : key(k), value(v) {}
 
@@ -97,11 +98,20 @@ class Logger {
   Logger with(std::initializer_list<LogField> fields) const;
 
   bool enabled(LogLevel level) const { return sink_->enabled(level); }
-  void log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields = {}) const;
-  void debug(std::string_view m, std::initializer_list<LogField> f = {}) const { log(LogLevel::kDebug, m, f); }
-  void info(std::string_view m, std::initializer_list<LogField> f = {}) const { log(LogLevel::kInfo, m, f); }
-  void warn(std::string_view m, std::initializer_list<LogField> f = {}) const { log(LogLevel::kWarn, m, f); }
-  void error(std::string_view m, std::initializer_list<LogField> f = {}) const { log(LogLevel::kError, m, f); }
+  void log(LogLevel level, std::string_view message,
+           std::initializer_list<LogField> fields = {}) const;
+  void debug(std::string_view m, std::initializer_list<LogField> f = {}) const {
+    log(LogLevel::kDebug, m, f);
+  }
+  void info(std::string_view m, std::initializer_list<LogField> f = {}) const {
+    log(LogLevel::kInfo, m, f);
+  }
+  void warn(std::string_view m, std::initializer_list<LogField> f = {}) const {
+    log(LogLevel::kWarn, m, f);
+  }
+  void error(std::string_view m, std::initializer_list<LogField> f = {}) const {
+    log(LogLevel::kError, m, f);
+  }
 
  private:
   LogSink* sink_;  // not owned

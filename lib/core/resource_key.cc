@@ -5,7 +5,13 @@ namespace gitopsd::core {
 std::string ResourceKey::toString() const {
   std::string out;
   out.reserve(group.size() + kind.size() + namespace_.size() + name.size() + 3);
-  out.append(group).append("/").append(kind).append(":").append(namespace_).append("/").append(name);
+  out.append(group)
+      .append("/")
+      .append(kind)
+      .append(":")
+      .append(namespace_)
+      .append("/")
+      .append(name);
   return out;
 }
 

@@ -17,16 +17,16 @@ namespace gitopsd::core {
 enum class StatusCode {
   kOk,
   kCancelled,
-  kInvalid,          // bad input: manifest, config, request; the message names where
+  kInvalid,  // bad input: manifest, config, request; the message names where
   kNotFound,
   kAlreadyExists,
-  kConflict,         // optimistic-concurrency or field-ownership conflict
+  kConflict,  // optimistic-concurrency or field-ownership conflict
   kForbidden,
   kUnauthorized,
   kTooManyRequests,
-  kGone,             // e.g. a watch resourceVersion that was compacted away
+  kGone,  // e.g. a watch resourceVersion that was compacted away
   kTimeout,
-  kUnavailable,      // transient: connection refused, server not ready; worth a retry
+  kUnavailable,  // transient: connection refused, server not ready; worth a retry
   kInternal,
   kUnimplemented,
 };
@@ -68,7 +68,7 @@ inline Status internalError(std::string m) { return {StatusCode::kInternal, std:
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : state_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : state_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(state_).ok() && "Result built from an OK Status");
     if (std::get<Status>(state_).ok()) {

@@ -28,8 +28,13 @@ struct CapturedLog {
 
 TEST_CASE("log: logfmt line with typed fields and quoting", "[core]") {
   CapturedLog captured;
-  Logger(captured.sink).with({{"app", "bookinfo"}}).info("sync finished", {{"objects", 12},
-      {"dry_run", false}, {"ratio", 0.5}, {"reason", "hook \"pre\" = done"}, {"empty", ""}});
+  Logger(captured.sink)
+      .with({{"app", "bookinfo"}})
+      .info("sync finished", {{"objects", 12},
+                              {"dry_run", false},
+                              {"ratio", 0.5},
+                              {"reason", "hook \"pre\" = done"},
+                              {"empty", ""}});
   REQUIRE(captured.lines.size() == 1);
   CHECK(captured.lines[0] ==
         "time=2026-01-02T03:04:05.678Z level=info msg=\"sync finished\" app=bookinfo objects=12 "
