@@ -3,7 +3,7 @@
 add_library(gitopsd_warnings INTERFACE)
 target_compile_options(gitopsd_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Werror -Wshadow -Wnon-virtual-dtor -Woverloaded-virtual
-  -Wcast-align -Wnull-dereference -Wdouble-promotion -Wformat=2 -Wimplicit-fallthrough)
+  -Wcast-align -Wdouble-promotion -Wformat=2 -Wimplicit-fallthrough)
 
 # gitopsd_target(NAME): applies the project's warning set to NAME.
 function(gitopsd_target name)

@@ -1,0 +1,122 @@
+#include "support/sandbox.h"
+
+#include <array>
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+
+namespace gitopsd::test_support {
+namespace {
+
+const std::map<std::string, std::string>& sandboxEnv() {
+  static const std::map<std::string, std::string> values = [] {
+    std::map<std::string, std::string> out;
+    const char* path = std::getenv("SANDBOX_ENV");
+    if (path == nullptr) return out;
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) {
+      const auto equals = line.find('=');
+      if (equals != std::string::npos) out[line.substr(0, equals)] = line.substr(equals + 1);
+    }
+    return out;
+  }();
+  return values;
+}
+
+// Runs a shell command, returning exit status and stdout.
+std::pair<int, std::string> run(const std::string& command) {
+  std::string output;
+  FILE* pipe = ::popen(("exec 2>&1\n" + command + "\n").c_str(), "r");
+  if (pipe == nullptr) return {-1, "popen failed"};
+  std::array<char, 4096> buffer{};
+  for (size_t n; (n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0;)
+    output.append(buffer.data(), n);
+  const int status = ::pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+}  // namespace
+
+std::string sourceDir() { return GITOPSD_SOURCE_DIR; }
+
+std::string referenceDir() { return sourceDir() + "/../shared/reference"; }
+
+std::string sandboxValue(const std::string& key) {
+  const auto& values = sandboxEnv();
+  if (values.empty()) {
+    FAIL("no sandbox control plane: SANDBOX_ENV is unset or unreadable (did cluster.*.up fail?)");
+  }
+  const auto found = values.find(key);
+  if (found == values.end()) FAIL("cluster.env has no " << key);
+  return found->second;
+}
+
+kube::ClusterConfig sandboxConfig(const std::string& context) {
+  kube::KubeconfigOptions options;
+  options.paths = {sandboxValue("KUBECONFIG")};
+  options.context = context;
+  auto config = kube::loadKubeconfig(options);
+  if (!config.ok()) FAIL("loading the sandbox kubeconfig: " << config.status().toString());
+  return std::move(config).value();
+}
+
+std::unique_ptr<kube::KubeClient> makeClient(const kube::ClusterConfig& config) {
+  auto client = kube::makeRestClient(config, core::SystemClock::instance(), testLogger());
+  if (!client.ok()) FAIL("building the client: " << client.status().toString());
+  return std::move(client).value();
+}
+
+std::string kubectl(const std::string& arguments, bool allow_failure) {
+  const std::string command =
+      sandboxValue("KUBECTL") + " --kubeconfig " + sandboxValue("KUBECONFIG") + " " + arguments;
+  auto [status, output] = run(command);
+  if (status != 0 && !allow_failure) FAIL("kubectl " << arguments << " failed: " << output);
+  return output;
+}
+
+void restartComponent(const std::string& component, int down_for_seconds) {
+  const std::string command = sourceDir() + "/tests/cluster/restart " + component + " --dir " +
+                              sandboxValue("SANDBOX_DIR") + " --down-for " +
+                              std::to_string(down_for_seconds);
+  auto [status, output] = run(command);
+  if (status != 0) FAIL("restarting " << component << ": " << output);
+}
+
+void compactEtcd() {
+  const std::string etcd = sandboxValue("ETCD_URL");
+  // etcd's JSON gateway: any range request reports the current revision in its header.
+  auto [status, output] = run("curl -fsS -X POST " + etcd + "/v3/kv/range -d '{\"key\":\"AA==\"}'");
+  if (status != 0) FAIL("reading etcd's revision: " << output);
+  const auto reply = nlohmann::json::parse(output, nullptr, false);
+  if (!reply.is_object() || !reply.contains("header")) FAIL("unexpected etcd reply: " << output);
+  const std::string revision = reply["header"]["revision"].get<std::string>();
+  auto [compact_status, compact_output] =
+      run("curl -fsS -X POST " + etcd + "/v3/kv/compaction -d '{\"revision\":\"" + revision +
+          "\",\"physical\":true}'");
+  if (compact_status != 0) FAIL("compacting etcd: " << compact_output);
+}
+
+ScratchNamespace::ScratchNamespace(const std::string& prefix) {
+  std::random_device random;
+  name_ = prefix + "-" + std::to_string(random() % 1000000);
+  kubectl("create namespace " + name_);
+}
+
+ScratchNamespace::~ScratchNamespace() {
+  kubectl("delete namespace " + name_ + " --wait=false", /*allow_failure=*/true);
+}
+
+core::Logger testLogger() {
+  static core::LogSink sink(
+      [](std::string_view line) {
+        std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+      },
+      core::LogLevel::kWarn, core::LogFormat::kLogfmt, core::SystemClock::instance());
+  return core::Logger(sink);
+}
+
+}  // namespace gitopsd::test_support
