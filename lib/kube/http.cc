@@ -209,7 +209,6 @@ struct HttpTransport::Impl {
     curl_share_setopt(share.get(), CURLSHOPT_LOCKFUNC, &Impl::lockShare);
     curl_share_setopt(share.get(), CURLSHOPT_UNLOCKFUNC, &Impl::unlockShare);
     curl_share_setopt(share.get(), CURLSHOPT_USERDATA, this);
-    curl_share_setopt(share.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
     curl_share_setopt(share.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
     curl_share_setopt(share.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
     return {};
@@ -342,12 +341,10 @@ struct HttpTransport::Impl {
     // A stream the caller ended (on_data returned false) reports a write error: not a failure.
     const bool ended_by_caller = code == CURLE_WRITE_ERROR && transfer.data_started;
     if (code != CURLE_OK && !ended_by_caller) {
-      // Do not reuse a handle whose connection state is unknown.
-      Status error = transportError(code, transfer, request);
-      if (code == CURLE_ABORTED_BY_CALLBACK || code == CURLE_OPERATION_TIMEDOUT) {
-        giveBack(std::move(handle));
-      }
-      return error;
+      // The handle is dropped, closing its connection: after a timeout or a reset the
+      // connection may be stalled or half-dead, and an HTTP/2 connection would otherwise be
+      // kept for the next request.
+      return transportError(code, transfer, request);
     }
     giveBack(std::move(handle));
     return status;

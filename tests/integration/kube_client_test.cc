@@ -2,6 +2,7 @@
 // discovery of freshly installed CRDs, CRUD, patches, server-side apply, errors.
 #include <catch2/catch.hpp>
 #include <random>
+#include <thread>
 
 #include "kube/client.h"
 #include "support/sandbox.h"
@@ -126,7 +127,14 @@ TEST_CASE("kube client: CRDs installed after start are found without a restart",
       "    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}\n"
       "EOF");
   kubectl("wait --for=condition=Established --timeout=60s crd/" + plural + ".test.gitopsd.io");
+  // The apiserver publishes a new CRD in discovery shortly after Established; misses refresh
+  // discovery at most every 500 ms, so poll briefly.
   auto widget = client->resourceFor({"test.gitopsd.io", "v1", "W" + plural});
+  for (int i = 0; i < 50 && !widget.ok(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    widget = client->resourceFor({"test.gitopsd.io", "v1", "W" + plural});
+  }
+  INFO(widget.status().toString());
   REQUIRE(widget.ok());
   CHECK(widget->resource == plural);
   CHECK_FALSE(widget->namespaced);

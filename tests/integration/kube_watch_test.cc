@@ -163,11 +163,21 @@ TEST_CASE("kube watch: streams adds, updates, deletes and bookmarks", "[kube][in
 }
 
 TEST_CASE("kube watch: a compacted resourceVersion is Gone", "[kube][integration]") {
+  ScratchNamespace ns("gone-watch");
   auto client = makeClient(sandboxConfig());
+  auto listed = client->list(kConfigMap, ns.name());
+  REQUIRE(listed.ok());
+  REQUIRE(client->create(configMap(ns.name(), "newer", "1")).ok());
+  // After compaction and a restart, neither etcd nor the apiserver's fresh watch cache holds
+  // history from before now.
+  compactEtcd();
+  restartComponent("kube-apiserver");
   WatchOptions options;
-  options.resource_version = "1";
+  options.resource_version = listed->resource_version;
+  options.timeout_seconds = 10;
   auto status =
-      client->watch(kConfigMap, "default", options, [](WatchEvent&&) { return true; }, {});
+      client->watch(kConfigMap, ns.name(), options, [](WatchEvent&&) { return true; }, {});
+  INFO(status.toString());
   CHECK(status.code() == StatusCode::kGone);
 }
 
