@@ -67,6 +67,16 @@ std::string objectNamespace(const Object& object) {
   return ns != metadata->end() && ns->is_string() ? ns->get<std::string>() : std::string();
 }
 
+// Parses a response body; with drop_managed_fields, every "managedFields" member is skipped
+// while parsing, so large lists never hold that bulk in memory at all.
+Object parseBody(std::string_view body, bool drop_managed_fields) {
+  if (!drop_managed_fields) return Object::parse(body, nullptr, /*allow_exceptions=*/false);
+  const Object::parser_callback_t skip = [](int, Object::parse_event_t event, Object& parsed) {
+    return !(event == Object::parse_event_t::key && parsed == "managedFields");
+  };
+  return Object::parse(body, skip, /*allow_exceptions=*/false);
+}
+
 class RestClient final : public KubeClient {
  public:
   RestClient(const ClusterConfig& config, const core::Clock& clock, core::Logger logger,
@@ -101,8 +111,8 @@ class RestClient final : public KubeClient {
           .add("fieldSelector", options.field_selector)
           .add("limit", options.page_size > 0 ? std::to_string(options.page_size) : "")
           .add("continue", continue_token);
-      auto page =
-          call("GET", collection + query.text(), "", "", Retry::kAlways, "list " + type.toString());
+      auto page = call("GET", collection + query.text(), "", "", Retry::kAlways,
+                       "list " + type.toString(), options.drop_managed_fields);
       if (!page.ok()) {
         // An expired continue token: start over once from a fresh snapshot.
         if (page.status().code() == StatusCode::kGone && !continue_token.empty() && !restarted) {
@@ -223,7 +233,7 @@ class RestClient final : public KubeClient {
            start = newline + 1) {
         const std::string_view line(buffer.data() + start, newline - start);
         if (line.empty()) continue;
-        Object event = Object::parse(line, nullptr, /*allow_exceptions=*/false);
+        Object event = parseBody(line, options.drop_managed_fields);
         if (!event.is_object()) {
           stream_error = core::unavailableError(what + ": malformed event in stream");
           return false;
@@ -316,7 +326,8 @@ class RestClient final : public KubeClient {
 
   // Sends a request with pacing and retries; decodes the JSON answer or the error.
   Result<Object> call(const std::string& method, const std::string& path, std::string body,
-                      std::string_view content_type, Retry retry, const std::string& what) {
+                      std::string_view content_type, Retry retry, const std::string& what,
+                      bool drop_managed_fields = false) {
     HttpRequest request;
     request.method = method;
     request.path = path;
@@ -333,7 +344,7 @@ class RestClient final : public KubeClient {
       if (!response.ok()) {
         error = response.status().withContext(what);
       } else if (response->status >= 200 && response->status <= 299) {
-        Object object = Object::parse(response->body, nullptr, /*allow_exceptions=*/false);
+        Object object = parseBody(response->body, drop_managed_fields);
         if (object.is_discarded()) {
           return core::internalError(what + ": " + method + " " + path + ": response is not JSON");
         }

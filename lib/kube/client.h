@@ -31,6 +31,8 @@ struct ListOptions {
   std::string label_selector;
   std::string field_selector;
   int page_size = 500;  // limit per request; pages are followed with `continue`
+  // Leave metadata.managedFields out of the result (skipped while parsing each page).
+  bool drop_managed_fields = false;
 };
 
 struct ObjectList {
@@ -67,12 +69,13 @@ struct WatchEvent {
 };
 
 struct WatchOptions {
-  std::string
-      resource_version;  // start after this version; empty: from "now" (current state first)
+  // Start after this version; empty: from "now" (current state first).
+  std::string resource_version;
   bool allow_bookmarks = true;
   int timeout_seconds = 300;  // server ends the stream after this; callers then resume
   std::string label_selector;
   std::string field_selector;
+  bool drop_managed_fields = false;  // as in ListOptions
 };
 
 class KubeClient {

@@ -82,14 +82,6 @@ std::string Informer::resourceVersion() const {
   return resource_version_;
 }
 
-ObjectSnapshot Informer::snapshotOf(Object&& object) const {
-  if (options_.drop_managed_fields) {
-    const auto metadata = object.find("metadata");
-    if (metadata != object.end() && metadata->is_object()) metadata->erase("managedFields");
-  }
-  return std::make_shared<const Object>(std::move(object));
-}
-
 bool Informer::sleepFor(std::chrono::milliseconds duration, std::stop_token stop) {
   std::unique_lock lock(sync_mutex_);
   sync_cv_.wait_for(lock, stop, duration, [] { return false; });
@@ -106,6 +98,7 @@ Status Informer::listAndReplace(std::stop_token stop) {
   ListOptions list_options;
   list_options.label_selector = options_.label_selector;
   list_options.page_size = options_.page_size;
+  list_options.drop_managed_fields = options_.drop_managed_fields;
   auto listed = client_.list(type_, options_.namespace_, list_options);
   if (!listed.ok()) return listed.status();
   if (stop.stop_requested()) return {StatusCode::kCancelled, "stopped"};
@@ -114,7 +107,7 @@ Status Informer::listAndReplace(std::stop_token stop) {
   fresh.reserve(listed->items.size());
   for (auto& item : listed->items) {
     std::string key = cacheKeyOf(item);
-    fresh.emplace(std::move(key), snapshotOf(std::move(item)));
+    fresh.emplace(std::move(key), std::make_shared<const Object>(std::move(item)));
   }
   std::vector<CacheEvent> events;
   {
@@ -148,7 +141,7 @@ std::optional<CacheEvent> Informer::applyWatchEvent(WatchEvent&& event) {
   if (!version.empty()) resource_version_ = version;
   if (event.type == WatchEventType::kBookmark) return std::nullopt;
   std::string key = cacheKeyOf(event.object);
-  ObjectSnapshot object = snapshotOf(std::move(event.object));
+  ObjectSnapshot object = std::make_shared<const Object>(std::move(event.object));
   const auto old = objects_.find(key);
   if (event.type == WatchEventType::kDeleted) {
     if (old == objects_.end()) return std::nullopt;
@@ -187,6 +180,7 @@ void Informer::run(std::stop_token stop) {
     watch_options.resource_version = resourceVersion();
     watch_options.timeout_seconds = options_.watch_timeout_seconds;
     watch_options.label_selector = options_.label_selector;
+    watch_options.drop_managed_fields = options_.drop_managed_fields;
     Status watched = client_.watch(
         type_, options_.namespace_, watch_options,
         [this](WatchEvent&& event) {

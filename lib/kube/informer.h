@@ -88,7 +88,6 @@ class Informer {
   // Applies one watch event; returns the events for handlers.
   std::optional<CacheEvent> applyWatchEvent(WatchEvent&& event);
   void notify(const std::vector<CacheEvent>& events);
-  ObjectSnapshot snapshotOf(Object&& object) const;
   bool sleepFor(std::chrono::milliseconds duration, std::stop_token stop);
 
   KubeClient& client_;

@@ -1,0 +1,140 @@
+#include "bench_support.h"
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <vector>
+
+namespace gitopsd::bench {
+
+std::map<std::string, std::string> loadSandboxEnv(int argc, char** argv) {
+  const char* path = argc > 1 ? argv[1] : std::getenv("SANDBOX_ENV");
+  if (path == nullptr) {
+    std::fprintf(stderr, "usage: %s CLUSTER_ENV (or set SANDBOX_ENV)\n", argv[0]);
+    std::exit(2);
+  }
+  std::ifstream in(path);
+  std::map<std::string, std::string> env;
+  for (std::string line; std::getline(in, line);) {
+    const auto equals = line.find('=');
+    if (equals != std::string::npos) env[line.substr(0, equals)] = line.substr(equals + 1);
+  }
+  for (const char* key : {"KUBECONFIG", "KUBECTL", "APISERVER_URL", "CA_FILE", "ADMIN_TOKEN"}) {
+    if (!env.contains(key)) {
+      std::fprintf(stderr, "%s: %s is missing or has no %s\n", argv[0], path, key);
+      std::exit(2);
+    }
+  }
+  return env;
+}
+
+kube::ClusterConfig sandboxConfig(const std::map<std::string, std::string>& env, double qps,
+                                  int burst) {
+  kube::KubeconfigOptions options;
+  options.paths = {env.at("KUBECONFIG")};
+  options.context = "sandbox";
+  auto config = kube::loadKubeconfig(options);
+  if (!config.ok()) {
+    std::fprintf(stderr, "loading the sandbox kubeconfig: %s\n",
+                 config.status().toString().c_str());
+    std::exit(2);
+  }
+  config->qps = qps;
+  config->burst = burst;
+  return std::move(config).value();
+}
+
+core::Logger benchLogger() {
+  static core::LogSink sink(
+      [](std::string_view line) {
+        std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+      },
+      core::LogLevel::kWarn, core::LogFormat::kLogfmt, core::SystemClock::instance());
+  return core::Logger(sink);
+}
+
+std::unique_ptr<kube::KubeClient> makeClientOrExit(const kube::ClusterConfig& config) {
+  auto client = kube::makeRestClient(config, core::SystemClock::instance(), benchLogger());
+  if (!client.ok()) {
+    std::fprintf(stderr, "building the client: %s\n", client.status().toString().c_str());
+    std::exit(2);
+  }
+  return std::move(client).value();
+}
+
+void progress(const std::string& message) {
+  static std::mutex mutex;
+  std::lock_guard lock(mutex);
+  std::fprintf(stderr, "[bench] %s\n", message.c_str());
+}
+
+kube::Object makeConfigMap(const std::string& namespace_, const std::string& name, int index) {
+  return {{"apiVersion", "v1"},
+          {"kind", "ConfigMap"},
+          {"metadata",
+           {{"name", name}, {"namespace", namespace_}, {"labels", {{"app", "gitopsd-bench"}}}}},
+          {"data", {{"index", std::to_string(index)}, {"greeting", "hello from gitopsd"}}}};
+}
+
+std::string randomSuffix() {
+  std::random_device random;
+  return std::to_string(random() % 1000000);
+}
+
+void createNamespace(kube::KubeClient& client, const std::string& name) {
+  const kube::Object ns = {
+      {"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}}}};
+  if (auto created = client.apply(ns); !created.ok()) {
+    std::fprintf(stderr, "creating namespace %s: %s\n", name.c_str(),
+                 created.status().toString().c_str());
+    std::exit(2);
+  }
+}
+
+void deleteNamespace(kube::KubeClient& client, const std::string& name) {
+  kube::DeleteOptions options;
+  options.propagation_policy = "Background";
+  const kube::ObjectRef ref{{"", "v1", "Namespace"}, "", name};
+  if (auto status = client.remove(ref, options); !status.ok()) {
+    progress("deleting namespace " + name + " failed: " + status.toString());
+  }
+}
+
+RunStats runParallel(const std::string& label, int count, int threads,
+                     const std::function<std::string(int)>& work) {
+  std::atomic<int> next{0};
+  std::atomic<int> done{0};
+  std::atomic<int> failures{0};
+  std::mutex error_mutex;
+  std::string first_error;
+  const int report_every = count >= 10 ? count / 10 : 1;
+  const auto start = std::chrono::steady_clock::now();
+  {
+    std::vector<std::jthread> workers;
+    for (int t = 0; t < threads; ++t) {
+      workers.emplace_back([&] {
+        for (int i; (i = next.fetch_add(1)) < count;) {
+          if (std::string error = work(i); !error.empty()) {
+            failures.fetch_add(1);
+            std::lock_guard lock(error_mutex);
+            if (first_error.empty()) first_error = std::move(error);
+          }
+          if (const int finished = done.fetch_add(1) + 1; finished % report_every == 0) {
+            progress("  " + label + ": " + std::to_string(finished) + "/" + std::to_string(count));
+          }
+        }
+      });
+    }
+  }
+  return {secondsSince(start), failures.load(), first_error};
+}
+
+double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace gitopsd::bench
