@@ -2,6 +2,7 @@
 // truncated responses. Faults the real apiserver cannot be made to show on demand come from
 // an HTTP stub or a TCP proxy in front of the real apiserver; everything else is real.
 #include <catch2/catch.hpp>
+#include <map>
 #include <thread>
 
 #include "kube/client.h"
@@ -261,4 +262,46 @@ TEST_CASE("kube faults: many threads share one client safely", "[kube][integrati
   auto listed = client->list(kConfigMap, ns.name());
   REQUIRE(listed.ok());
   CHECK(listed->items.size() >= 200);
+}
+
+TEST_CASE("kube faults: servers without aggregated discovery are read per group version",
+          "[kube][integration]") {
+  HttpStubServer stub([](const StubRequest& request) {
+    const std::map<std::string, Object> documents = {
+        {"/api", {{"kind", "APIVersions"}, {"versions", {"v1"}}}},
+        {"/api/v1",
+         {{"kind", "APIResourceList"},
+          {"groupVersion", "v1"},
+          {"resources",
+           {{{"name", "configmaps"},
+             {"kind", "ConfigMap"},
+             {"namespaced", true},
+             {"verbs", {"get"}}},
+            {{"name", "namespaces"}, {"kind", "Namespace"}, {"namespaced", false}}}}}},
+        {"/apis",
+         {{"kind", "APIGroupList"},
+          {"groups",
+           {{{"name", "apps"},
+             {"versions", {{{"groupVersion", "apps/v1"}, {"version", "v1"}}}},
+             {"preferredVersion", {{"groupVersion", "apps/v1"}, {"version", "v1"}}}}}}}},
+        {"/apis/apps/v1",
+         {{"kind", "APIResourceList"},
+          {"groupVersion", "apps/v1"},
+          {"resources",
+           {{{"name", "deployments"}, {"kind", "Deployment"}, {"namespaced", true}},
+            {{"name", "deployments/status"}, {"kind", "Deployment"}, {"namespaced", true}}}}}}};
+    const auto found = documents.find(request.target);
+    if (found == documents.end()) return StubResponse{404, {}, "", 0ms, false};
+    return StubResponse{200, {}, found->second.dump(), 0ms, false};
+  });
+  auto client = clientWith(stubConfig(stub), {});
+  auto deployments = client->resourceFor({"apps", "v1", "Deployment"});
+  REQUIRE(deployments.ok());
+  CHECK(deployments->resource == "deployments");
+  CHECK(deployments->namespaced);
+  CHECK(deployments->has_status);
+  auto namespaces = client->resourceFor({"", "v1", "Namespace"});
+  REQUIRE(namespaces.ok());
+  CHECK_FALSE(namespaces->namespaced);
+  CHECK_FALSE(namespaces->has_status);
 }
