@@ -13,10 +13,12 @@
 
 #include "kube/client.h"
 #include "support/sandbox.h"
+#include "support/temp_dir.h"
 
 using gitopsd::core::StatusCode;
 using gitopsd::kube::GroupVersionKind;
 using gitopsd::kube::Object;
+using gitopsd::test_support::TempDir;
 using namespace gitopsd::test_support;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
@@ -24,21 +26,6 @@ namespace fs = std::filesystem;
 namespace {
 
 const GroupVersionKind kNamespace{"", "v1", "Namespace"};
-
-// A folder removed when the test ends.
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() /
-            ("gitopsd-auth-" + std::to_string(std::random_device{}() % 100000000));
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 void writeFile(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::trunc);

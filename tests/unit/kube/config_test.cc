@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include "support/temp_dir.h"
+
 namespace fs = std::filesystem;
 
 using gitopsd::core::StatusCode;
@@ -31,30 +33,7 @@ KubeconfigOptions options(std::vector<std::string> paths, std::string context = 
 
 std::string fixture(const std::string& name) { return (kTestdata / name).string(); }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "gitopsd-kube-config-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-  std::string write(const std::string& name, const std::string& content) const {
-    const fs::path file = path_ / name;
-    fs::create_directories(file.parent_path());
-    std::ofstream(file, std::ios::binary) << content;
-    return file.string();
-  }
-
- private:
-  fs::path path_;
-};
+using gitopsd::test_support::TempDir;
 
 // Sets an environment variable for one scope and puts the old value back.
 class ScopedEnv {

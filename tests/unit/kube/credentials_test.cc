@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/temp_dir.h"
+
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
@@ -26,34 +28,7 @@ using gitopsd::kube::makeCredentialProvider;
 
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "gitopsd-kube-creds-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  std::string write(const std::string& name, const std::string& content) const {
-    std::ofstream(path_ / name, std::ios::binary | std::ios::trunc) << content;
-    return file(name);
-  }
-  std::string script(const std::string& name, const std::string& body) const {
-    const std::string path = write(name, "#!/bin/sh\n" + body);
-    fs::permissions(path, fs::perms::owner_all);
-    return path;
-  }
-
- private:
-  fs::path path_;
-};
+using gitopsd::test_support::TempDir;
 
 std::string readFile(const std::string& path) {
   std::ifstream in(path);
