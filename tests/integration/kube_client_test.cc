@@ -1,6 +1,7 @@
 // lib/kube's RestClient against the real sandbox kube-apiserver: auth, TLS errors, RBAC,
 // discovery of freshly installed CRDs, CRUD, patches, server-side apply, errors.
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <random>
 #include <thread>
 
@@ -44,6 +45,29 @@ TEST_CASE("kube client: token and client-certificate auth both work", "[kube][in
     REQUIRE(ns.ok());
     CHECK((*ns)["metadata"]["name"] == "default");
   }
+}
+
+TEST_CASE("kube client: CA and client certificate given as data work like files",
+          "[kube][integration]") {
+  auto config = sandboxConfig("sandbox-cert");
+  auto slurp = [](const std::string& path) {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  config.tls.ca_data = slurp(config.tls.ca_file);
+  config.tls.client_cert_data = slurp(config.tls.client_cert_file);
+  config.tls.client_key_data = slurp(config.tls.client_key_file);
+  config.tls.ca_file.clear();
+  config.tls.client_cert_file.clear();
+  config.tls.client_key_file.clear();
+  CHECK(makeClient(config)->get({kNamespace, "", "default"}).ok());
+}
+
+TEST_CASE("kube client: insecure-skip-tls-verify connects without the CA", "[kube][integration]") {
+  auto config = sandboxConfig();
+  config.tls.ca_file.clear();
+  config.tls.insecure_skip_verify = true;
+  CHECK(makeClient(config)->get({kNamespace, "", "default"}).ok());
 }
 
 TEST_CASE("kube client: a wrong token is Unauthorized", "[kube][integration]") {
