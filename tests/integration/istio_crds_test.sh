@@ -7,9 +7,12 @@ crds="$GITOPSD_SOURCE_DIR/../shared/reference/istio/crds.gen.yaml"
 [[ -f "$crds" ]] || fail "Istio CRDs not found at $crds"
 
 kubectl apply --server-side -f "$crds" >/dev/null
+# Polled: `kubectl wait` errors out on a CRD whose status has no conditions yet.
+established() {
+  [[ "$(kubectl get crd "$1" -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" == True ]]
+}
 for crd in virtualservices.networking.istio.io destinationrules.networking.istio.io; do
-  kubectl wait --for=condition=Established --timeout=60s "crd/$crd" >/dev/null ||
-    fail "$crd not Established"
+  wait_for 60 "$crd to be Established" established "$crd"
 done
 wait_for 30 "VirtualService in discovery" kubectl api-resources --api-group=networking.istio.io -o name
 

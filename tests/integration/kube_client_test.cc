@@ -116,9 +116,7 @@ TEST_CASE("kube client: CRDs installed after start are found without a restart",
   const std::string reference = referenceDir();
   kubectl("apply --server-side -f " + reference + "/istio/crds.gen.yaml");
   kubectl("apply --server-side -f " + reference + "/argo-rollouts/rollout-crd.yaml");
-  kubectl(
-      "wait --for=condition=Established --timeout=60s crd/virtualservices.networking.istio.io "
-      "crd/rollouts.argoproj.io");
+  waitForEstablished({"virtualservices.networking.istio.io", "rollouts.argoproj.io"});
 
   auto vs = client->resourceFor({"networking.istio.io", "v1", "VirtualService"});
   REQUIRE(vs.ok());
@@ -150,7 +148,7 @@ TEST_CASE("kube client: CRDs installed after start are found without a restart",
       "    storage: true\n"
       "    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}\n"
       "EOF");
-  kubectl("wait --for=condition=Established --timeout=60s crd/" + plural + ".test.gitopsd.io");
+  waitForEstablished({plural + ".test.gitopsd.io"});
   // The apiserver publishes a new CRD in discovery shortly after Established; misses refresh
   // discovery at most every 500 ms, so poll briefly.
   auto widget = client->resourceFor({"test.gitopsd.io", "v1", "W" + plural});

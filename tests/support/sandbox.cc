@@ -8,6 +8,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <thread>
 
 namespace gitopsd::test_support {
 namespace {
@@ -76,6 +77,23 @@ std::string kubectl(const std::string& arguments, bool allow_failure) {
   auto [status, output] = run(command);
   if (status != 0 && !allow_failure) FAIL("kubectl " << arguments << " failed: " << output);
   return output;
+}
+
+void waitForEstablished(const std::vector<std::string>& crd_names) {
+  for (const auto& name : crd_names) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    for (;;) {
+      const std::string established =
+          kubectl("get crd " + name +
+                      " -o jsonpath='{.status.conditions[?(@.type==\"Established\")].status}'",
+                  /*allow_failure=*/true);
+      if (established == "True") break;
+      if (std::chrono::steady_clock::now() > deadline) {
+        FAIL("CRD " << name << " not Established after 60 s: " << established);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
 }
 
 void restartComponent(const std::string& component, int down_for_seconds) {

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/log.h"
 #include "kube/client.h"
@@ -29,6 +30,10 @@ std::unique_ptr<kube::KubeClient> makeClient(const kube::ClusterConfig& config);
 // Runs kubectl against the sandbox (admin) and returns its stdout; fails the test on a
 // non-zero exit unless allow_failure.
 std::string kubectl(const std::string& arguments, bool allow_failure = false);
+
+// Waits until each named CustomResourceDefinition is Established (polls: `kubectl wait` errors
+// out on a CRD whose status has no conditions yet).
+void waitForEstablished(const std::vector<std::string>& crd_names);
 
 // Restarts a component (tests/cluster/restart) and waits until it serves again.
 void restartComponent(const std::string& component, int down_for_seconds = 0);
