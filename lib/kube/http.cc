@@ -115,7 +115,6 @@ struct HttpTransport::Impl {
     std::string body;
     std::string retry_after;
     const std::function<bool(std::string_view)>* on_data = nullptr;
-    std::string* error_body = nullptr;
     std::stop_token stop;
     CURL* handle = nullptr;
     bool data_started = false;
@@ -220,8 +219,8 @@ struct HttpTransport::Impl {
   }
 
   // Sets every option for one transfer; the returned header list must live until it ends.
-  Result<HeaderList> configure(CURL* handle, const HttpRequest& request, Transfer& transfer,
-                               bool streaming, const Credentials& creds) {
+  HeaderList configure(CURL* handle, const HttpRequest& request, Transfer& transfer, bool streaming,
+                       const Credentials& creds) {
     curl_easy_setopt(handle, CURLOPT_SHARE, share.get());
     const std::string url = url_base + request.path;
     curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
@@ -332,8 +331,7 @@ struct HttpTransport::Impl {
     if (!creds.ok()) return creds.status().withContext(config.origin);
     CurlHandle handle = borrow();
     if (!handle) return core::internalError("curl_easy_init failed");
-    auto headers = configure(handle.get(), request, transfer, streaming, *creds);
-    if (!headers.ok()) return headers.status();
+    const HeaderList headers = configure(handle.get(), request, transfer, streaming, *creds);
     const CURLcode code = curl_easy_perform(handle.get());
     long status = 0;
     curl_easy_getinfo(handle.get(), CURLINFO_RESPONSE_CODE, &status);
