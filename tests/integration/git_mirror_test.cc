@@ -14,6 +14,7 @@
 #include <random>
 
 #include "git/mirror.h"
+#include "support/git_test_repo.h"
 #include "support/temp_dir.h"
 
 using gitopsd::core::StatusCode;
@@ -21,6 +22,7 @@ using gitopsd::git::EntryType;
 using gitopsd::git::Mirror;
 using gitopsd::git::MirrorOptions;
 using gitopsd::git::RepoCredentials;
+using gitopsd::test_support::GitTestRepo;
 using gitopsd::test_support::TempDir;
 namespace fs = std::filesystem;
 
@@ -39,114 +41,9 @@ extern "C" const char* __asan_default_options() { return "fast_unwind_on_malloc=
 
 namespace {
 
-// The values of git.env; fails the test loudly when the fixture did not run.
-const std::map<std::string, std::string>& gitEnv() {
-  static const std::map<std::string, std::string> values = [] {
-    std::map<std::string, std::string> out;
-    const char* path = std::getenv("GIT_ENV");
-    if (path == nullptr) return out;
-    std::ifstream in(path);
-    for (std::string line; std::getline(in, line);) {
-      const auto equals = line.find('=');
-      if (equals != std::string::npos) out[line.substr(0, equals)] = line.substr(equals + 1);
-    }
-    return out;
-  }();
-  return values;
-}
-
-std::string env(const std::string& key) {
-  const auto& values = gitEnv();
-  if (values.empty()) {
-    FAIL("no test Git servers: GIT_ENV is unset or unreadable (did git.servers.up fail?)");
-  }
-  const auto found = values.find(key);
-  if (found == values.end()) FAIL("git.env has no " << key);
-  return found->second;
-}
-
-std::string quote(const std::string& text) {
-  std::string out = "'";
-  for (const char c : text) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
-// Runs a shell command with the machine's CA overrides removed (they would override the git
-// CLI's own settings); returns its output, failing the test on a non-zero exit.
-std::string sh(const std::string& command) {
-  const std::string script =
-      "exec 2>&1\nunset GIT_SSL_CAINFO SSL_CERT_FILE SSL_CERT_DIR GIT_SSL_CAPATH\n"
-      "export GIT_CONFIG_NOSYSTEM=1 GIT_TERMINAL_PROMPT=0\n" +
-      command + "\n";
-  FILE* pipe = ::popen(script.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string output;
-  std::array<char, 4096> buffer{};
-  for (size_t n; (n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0;) {
-    output.append(buffer.data(), n);
-  }
-  const int status = ::pclose(pipe);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    FAIL("command failed: " << command << "\n" << output);
-  while (!output.empty() && output.back() == '\n') output.pop_back();
-  return output;
-}
-
-// A repository on the test servers plus a work tree to change it with the git CLI; pushes go
-// straight to the bare repository on disk.
-class TestRepo {
- public:
-  TestRepo() {
-    static std::atomic<int> counter{0};
-    name_ = "mirror-" + std::to_string(::getpid()) + "-" + std::to_string(++counter) + "-" +
-            std::to_string(std::random_device()() % 100000);
-    bare_ = sh(quote(sourceDir() + "/tests/git/new-repo") + " " + name_ + " --dir " +
-               quote(env("GIT_SERVERS_DIR")));
-    work_ = scratch_.file("work");
-    git("init -q -b main " + quote(work_), /*in_work=*/false);
-  }
-
-  std::string url(const std::string& base_key) const {
-    return env(base_key) + "/" + name_ + ".git";
-  }
-
-  std::string git(const std::string& arguments, bool in_work = true) const {
-    return sh("git " + (in_work ? "-C " + quote(work_) + " " : std::string()) +
-              "-c user.name=gitopsd-test -c user.email=test@127.0.0.1 " + arguments);
-  }
-
-  // Writes files, commits them and returns the new commit id (not pushed).
-  std::string commit(const std::map<std::string, std::string>& files, const std::string& message) {
-    for (const auto& [path, content] : files) {
-      const fs::path target = fs::path(work_) / path;
-      fs::create_directories(target.parent_path());
-      std::ofstream(target, std::ios::binary | std::ios::trunc) << content;
-    }
-    git("add -A");
-    git("commit -q --allow-empty -m " + quote(message));
-    return git("rev-parse HEAD");
-  }
-
-  void push(const std::string& arguments) const {
-    git("push -q " + quote(bare_) + " " + arguments);
-  }
-
-  const std::string& work() const { return work_; }
-
- private:
-  static std::string sourceDir() { return GITOPSD_SOURCE_DIR; }
-
-  TempDir scratch_;
-  std::string name_;
-  std::string bare_;
-  std::string work_;
-};
+using gitopsd::test_support::gitEnv;
+using gitopsd::test_support::runShell;
+using gitopsd::test_support::shellQuote;
 
 Mirror openMirror(const TempDir& cache, const std::string& url,
                   std::optional<RepoCredentials> credentials = std::nullopt) {
@@ -168,15 +65,15 @@ void requireOk(const gitopsd::core::Status& status) {
 
 RepoCredentials httpCredentials(const std::string& password) {
   RepoCredentials credentials;
-  credentials.url_prefix = env("GIT_HTTP_URL");
-  credentials.username = env("GIT_HTTP_USER");
+  credentials.url_prefix = gitEnv("GIT_HTTP_URL");
+  credentials.username = gitEnv("GIT_HTTP_USER");
   credentials.password = password;
   return credentials;
 }
 
 RepoCredentials sshCredentials(const std::string& key, const std::string& known_hosts) {
   RepoCredentials credentials;
-  credentials.url_prefix = env("GIT_SSH_URL");
+  credentials.url_prefix = gitEnv("GIT_SSH_URL");
   credentials.ssh_private_key_file = key;
   credentials.known_hosts_file = known_hosts;
   return credentials;
@@ -185,7 +82,7 @@ RepoCredentials sshCredentials(const std::string& key, const std::string& known_
 }  // namespace
 
 TEST_CASE("git mirror: git:// mirror, resolve and read files without a checkout", "[git]") {
-  TestRepo repo;
+  GitTestRepo repo("mirror");
   const std::string first =
       repo.commit({{"README", "hello\n"}, {"apps/guestbook/app.yaml", "kind: A\n"}}, "first");
   repo.push("main");
@@ -233,7 +130,7 @@ TEST_CASE("git mirror: git:// mirror, resolve and read files without a checkout"
 }
 
 TEST_CASE("git mirror: tags, annotated ones peeled to their commit", "[git]") {
-  TestRepo repo;
+  GitTestRepo repo("mirror");
   const std::string first = repo.commit({{"a", "1"}}, "first");
   repo.git("tag -a v1.0.0 -m release");
   repo.git("tag light");
@@ -255,7 +152,7 @@ TEST_CASE("git mirror: tags, annotated ones peeled to their commit", "[git]") {
 }
 
 TEST_CASE("git mirror: fetchIfMoved fetches only when the remote moved", "[git]") {
-  TestRepo repo;
+  GitTestRepo repo("mirror");
   repo.commit({{"a", "1"}}, "first");
   repo.push("main");
   TempDir cache;
@@ -286,7 +183,7 @@ TEST_CASE("git mirror: fetchIfMoved fetches only when the remote moved", "[git]"
 }
 
 TEST_CASE("git mirror: force-pushed and deleted branches", "[git]") {
-  TestRepo repo;
+  GitTestRepo repo("mirror");
   const std::string base = repo.commit({{"a", "1"}}, "base");
   repo.push("main");
   repo.git("checkout -q -b feature");
@@ -319,7 +216,7 @@ TEST_CASE("git mirror: force-pushed and deleted branches", "[git]") {
 }
 
 TEST_CASE("git mirror: listTree reports a symlink as a symlink", "[git]") {
-  TestRepo repo;
+  GitTestRepo repo("mirror");
   repo.commit({{"manifests/app.yaml", "kind: A\n"}}, "files");
   fs::create_symlink("../../../etc/passwd", fs::path(repo.work()) / "manifests" / "escape");
   const std::string commit = repo.commit({}, "link");
@@ -342,25 +239,25 @@ TEST_CASE("git mirror: listTree reports a symlink as a symlink", "[git]") {
 }
 
 TEST_CASE("git mirror: http with basic auth; a wrong password is refused once, unnamed", "[git]") {
-  TestRepo repo;
+  GitTestRepo repo("mirror");
   const std::string commit = repo.commit({{"a", "1"}}, "first");
   repo.push("main");
   const std::string url = repo.url("GIT_HTTP_URL");
   {
     TempDir cache;
-    Mirror mirror = openMirror(cache, url, httpCredentials(env("GIT_HTTP_PASSWORD")));
+    Mirror mirror = openMirror(cache, url, httpCredentials(gitEnv("GIT_HTTP_PASSWORD")));
     requireOk(mirror.fetch());
     CHECK(resolved(mirror, "main") == commit);
   }
   {
     TempDir cache;
-    const std::string wrong = "wrong-" + env("GIT_HTTP_PASSWORD");
+    const std::string wrong = "wrong-" + gitEnv("GIT_HTTP_PASSWORD");
     Mirror mirror = openMirror(cache, url, httpCredentials(wrong));
     const auto status = mirror.fetch();
     CHECK(status.code() == StatusCode::kUnauthorized);
     CHECK_THAT(status.message(), Catch::Contains(url));
     CHECK_THAT(status.message(),
-               !Catch::Contains(wrong) && !Catch::Contains(env("GIT_HTTP_PASSWORD")));
+               !Catch::Contains(wrong) && !Catch::Contains(gitEnv("GIT_HTTP_PASSWORD")));
     const auto listed = mirror.listRemote();
     CHECK(listed.status().code() == StatusCode::kUnauthorized);
   }
@@ -374,12 +271,12 @@ TEST_CASE("git mirror: http with basic auth; a wrong password is refused once, u
 }
 
 TEST_CASE("git mirror: https trusted through the repository's CA file only", "[git]") {
-  TestRepo repo;
+  GitTestRepo repo("mirror");
   const std::string commit = repo.commit({{"a", "1"}}, "first");
   repo.push("main");
   const std::string url = repo.url("GIT_HTTPS_URL");
-  RepoCredentials credentials = httpCredentials(env("GIT_HTTP_PASSWORD"));
-  credentials.url_prefix = env("GIT_HTTPS_URL");
+  RepoCredentials credentials = httpCredentials(gitEnv("GIT_HTTP_PASSWORD"));
+  credentials.url_prefix = gitEnv("GIT_HTTPS_URL");
   {
     TempDir cache;
     Mirror mirror = openMirror(cache, url, credentials);
@@ -387,7 +284,7 @@ TEST_CASE("git mirror: https trusted through the repository's CA file only", "[g
     CHECK(status.code() == StatusCode::kUnauthorized);
     CHECK_THAT(status.message(), Catch::Contains("certificate"));
   }
-  credentials.ca_file = env("GIT_CA_FILE");
+  credentials.ca_file = gitEnv("GIT_CA_FILE");
   TempDir cache;
   Mirror mirror = openMirror(cache, url, credentials);
   requireOk(mirror.fetch());
@@ -395,22 +292,22 @@ TEST_CASE("git mirror: https trusted through the repository's CA file only", "[g
 }
 
 TEST_CASE("git mirror: ssh with a plain key and with a passphrase-protected key", "[git]") {
-  TestRepo repo;
+  GitTestRepo repo("mirror");
   const std::string commit = repo.commit({{"a", "1"}}, "first");
   repo.push("main");
   const std::string url = repo.url("GIT_SSH_URL");
   {
     TempDir cache;
-    Mirror mirror =
-        openMirror(cache, url, sshCredentials(env("GIT_SSH_KEY"), env("GIT_SSH_KNOWN_HOSTS")));
+    Mirror mirror = openMirror(
+        cache, url, sshCredentials(gitEnv("GIT_SSH_KEY"), gitEnv("GIT_SSH_KNOWN_HOSTS")));
     requireOk(mirror.fetch());
     CHECK(resolved(mirror, "main") == commit);
   }
   {
     TempDir cache;
     auto credentials =
-        sshCredentials(env("GIT_SSH_KEY_PASSPHRASE_PROTECTED"), env("GIT_SSH_KNOWN_HOSTS"));
-    credentials.ssh_passphrase = env("GIT_SSH_PASSPHRASE");
+        sshCredentials(gitEnv("GIT_SSH_KEY_PASSPHRASE_PROTECTED"), gitEnv("GIT_SSH_KNOWN_HOSTS"));
+    credentials.ssh_passphrase = gitEnv("GIT_SSH_PASSPHRASE");
     Mirror mirror = openMirror(cache, url, credentials);
     requireOk(mirror.fetch());
     CHECK(resolved(mirror, "main") == commit);
@@ -418,26 +315,26 @@ TEST_CASE("git mirror: ssh with a plain key and with a passphrase-protected key"
 }
 
 TEST_CASE("git mirror: ssh refuses a changed host key and an unknown host", "[git]") {
-  TestRepo repo;
+  GitTestRepo repo("mirror");
   repo.commit({{"a", "1"}}, "first");
   repo.push("main");
   const std::string url = repo.url("GIT_SSH_URL");
-  const std::string host = "127.0.0.1:" + env("GIT_SSH_PORT");
+  const std::string host = "127.0.0.1:" + gitEnv("GIT_SSH_PORT");
   {
     TempDir cache;
     Mirror mirror = openMirror(
-        cache, url, sshCredentials(env("GIT_SSH_KEY"), env("GIT_SSH_WRONG_KNOWN_HOSTS")));
+        cache, url, sshCredentials(gitEnv("GIT_SSH_KEY"), gitEnv("GIT_SSH_WRONG_KNOWN_HOSTS")));
     const auto status = mirror.fetch();
     CHECK(status.code() == StatusCode::kUnauthorized);
     CHECK_THAT(status.message(),
                Catch::Contains("host key for " + host + " does not match known_hosts " +
-                               env("GIT_SSH_WRONG_KNOWN_HOSTS")) &&
+                               gitEnv("GIT_SSH_WRONG_KNOWN_HOSTS")) &&
                    Catch::Contains("man-in-the-middle"));
   }
   {
     TempDir cache;
     const std::string empty = cache.write("known_hosts", "");
-    Mirror mirror = openMirror(cache, url, sshCredentials(env("GIT_SSH_KEY"), empty));
+    Mirror mirror = openMirror(cache, url, sshCredentials(gitEnv("GIT_SSH_KEY"), empty));
     const auto status = mirror.fetch();
     CHECK(status.code() == StatusCode::kUnauthorized);
     CHECK_THAT(status.message(),
@@ -446,17 +343,17 @@ TEST_CASE("git mirror: ssh refuses a changed host key and an unknown host", "[gi
   {
     // The same host key, hashed as ssh-keygen -H writes it, is accepted.
     TempDir cache;
-    const std::string hashed =
-        cache.write("known_hosts_hashed", sh("cat " + quote(env("GIT_SSH_KNOWN_HOSTS"))) + "\n");
-    sh("ssh-keygen -q -H -f " + quote(hashed) + " >/dev/null");
-    CHECK(sh("cat " + quote(hashed)).starts_with("|1|"));
-    Mirror mirror = openMirror(cache, url, sshCredentials(env("GIT_SSH_KEY"), hashed));
+    const std::string hashed = cache.write(
+        "known_hosts_hashed", runShell("cat " + shellQuote(gitEnv("GIT_SSH_KNOWN_HOSTS"))) + "\n");
+    runShell("ssh-keygen -q -H -f " + shellQuote(hashed) + " >/dev/null");
+    CHECK(runShell("cat " + shellQuote(hashed)).starts_with("|1|"));
+    Mirror mirror = openMirror(cache, url, sshCredentials(gitEnv("GIT_SSH_KEY"), hashed));
     requireOk(mirror.fetch());
   }
 }
 
 TEST_CASE("git mirror: a damaged mirror folder is re-created", "[git]") {
-  TestRepo repo;
+  GitTestRepo repo("mirror");
   const std::string commit = repo.commit({{"a", "1"}}, "first");
   repo.push("main");
   TempDir cache;

@@ -10,21 +10,13 @@
 #include <random>
 #include <thread>
 
+#include "support/env_file.h"
+
 namespace gitopsd::test_support {
 namespace {
 
 const std::map<std::string, std::string>& sandboxEnv() {
-  static const std::map<std::string, std::string> values = [] {
-    std::map<std::string, std::string> out;
-    const char* path = std::getenv("SANDBOX_ENV");
-    if (path == nullptr) return out;
-    std::ifstream in(path);
-    for (std::string line; std::getline(in, line);) {
-      const auto equals = line.find('=');
-      if (equals != std::string::npos) out[line.substr(0, equals)] = line.substr(equals + 1);
-    }
-    return out;
-  }();
+  static const std::map<std::string, std::string> values = readEnvFile(std::getenv("SANDBOX_ENV"));
   return values;
 }
 
