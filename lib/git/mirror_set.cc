@@ -38,8 +38,6 @@ core::Status MirrorSet::track(const std::string& url) {
   return core::okStatus();
 }
 
-bool MirrorSet::tracked(const std::string& url) const { return find(url) != nullptr; }
-
 std::vector<std::string> MirrorSet::urls() const {
   std::shared_lock lock(map_mutex_);
   std::vector<std::string> out;

@@ -75,7 +75,6 @@ class MirrorSet {
   // URL that is already tracked, in any spelling that normalises equal, does nothing.
   core::Status track(const std::string& url);
 
-  bool tracked(const std::string& url) const;
   // The keys (normalised URLs) of the tracked repositories, sorted.
   std::vector<std::string> urls() const;
 

@@ -33,16 +33,12 @@ std::vector<std::string> strings(const json& list) {
   return out;
 }
 
-struct Snapshot {
-  std::map<GroupVersionKind, ApiResource> by_type;
-  std::map<std::pair<std::string, std::string>, std::string> preferred_version;
+using ResourceMap = std::map<GroupVersionKind, ApiResource>;
 
-  void add(ApiResource resource, bool preferred) {
-    GroupVersionKind type{resource.group, resource.version, resource.kind};
-    if (preferred) preferred_version.try_emplace({resource.group, resource.kind}, resource.version);
-    by_type.insert_or_assign(std::move(type), std::move(resource));
-  }
-};
+void add(ResourceMap& resources, ApiResource resource) {
+  GroupVersionKind type{resource.group, resource.version, resource.kind};
+  resources.insert_or_assign(std::move(type), std::move(resource));
+}
 
 Result<json> getJson(HttpTransport& transport, const std::string& path, const char* accept) {
   HttpRequest request;
@@ -60,13 +56,12 @@ Result<json> getJson(HttpTransport& transport, const std::string& path, const ch
   return body;
 }
 
-// apidiscovery.k8s.io/v2 APIGroupDiscoveryList: versions are listed in preference order.
-void readAggregated(const json& list, Snapshot& snapshot) {
+// apidiscovery.k8s.io/v2 APIGroupDiscoveryList.
+void readAggregated(const json& list, ResourceMap& resources) {
   for (const auto& group : array(list, "items")) {
     const auto metadata = group.find("metadata");
     const std::string group_name =
         metadata != group.end() && metadata->is_object() ? text(*metadata, "name") : "";
-    bool first_version = true;
     for (const auto& version : array(group, "versions")) {
       const std::string version_name = text(version, "version");
       for (const auto& entry : array(version, "resources")) {
@@ -82,16 +77,15 @@ void readAggregated(const json& list, Snapshot& snapshot) {
           if (text(sub, "subresource") == "status") resource.has_status = true;
         }
         if (resource.kind.empty() || resource.resource.empty()) continue;
-        snapshot.add(std::move(resource), first_version);
+        add(resources, std::move(resource));
       }
-      first_version = false;
     }
   }
 }
 
 // The per-group-version documents of servers without aggregated discovery.
 Status readLegacyGroupVersion(HttpTransport& transport, const std::string& group,
-                              const std::string& version, bool preferred, Snapshot& snapshot) {
+                              const std::string& version, ResourceMap& resources) {
   const std::string path = group.empty() ? "/api/" + version : "/apis/" + group + "/" + version;
   auto list = getJson(transport, path, "application/json");
   if (!list.ok()) return list.status();
@@ -114,33 +108,25 @@ Status readLegacyGroupVersion(HttpTransport& transport, const std::string& group
         namespaced != entry.end() && namespaced->is_boolean() && namespaced->get<bool>();
     resource.verbs = strings(array(entry, "verbs"));
     resource.has_status = has_status[resource.resource];
-    snapshot.add(std::move(resource), preferred);
+    add(resources, std::move(resource));
   }
   return {};
 }
 
-Status readLegacy(HttpTransport& transport, Snapshot& snapshot) {
+Status readLegacy(HttpTransport& transport, ResourceMap& resources) {
   auto core_versions = getJson(transport, "/api", "application/json");
   if (!core_versions.ok()) return core_versions.status();
-  bool first = true;
   for (const auto& version : strings(array(*core_versions, "versions"))) {
-    if (Status status = readLegacyGroupVersion(transport, "", version, first, snapshot);
-        !status.ok()) {
+    if (Status status = readLegacyGroupVersion(transport, "", version, resources); !status.ok()) {
       return status;
     }
-    first = false;
   }
   auto groups = getJson(transport, "/apis", "application/json");
   if (!groups.ok()) return groups.status();
   for (const auto& group : array(*groups, "groups")) {
     const std::string name = text(group, "name");
-    const auto preferred = group.find("preferredVersion");
-    const std::string preferred_version =
-        preferred != group.end() && preferred->is_object() ? text(*preferred, "version") : "";
     for (const auto& version : array(group, "versions")) {
-      const std::string version_name = text(version, "version");
-      Status status = readLegacyGroupVersion(transport, name, version_name,
-                                             version_name == preferred_version, snapshot);
+      Status status = readLegacyGroupVersion(transport, name, text(version, "version"), resources);
       // A group version that went away between the two requests is not an error.
       if (!status.ok() && status.code() != core::StatusCode::kNotFound) return status;
     }
@@ -155,7 +141,7 @@ Discovery::Discovery(HttpTransport& transport, const core::Clock& clock,
     : transport_(transport), clock_(clock), min_refresh_interval_(min_refresh_interval) {}
 
 Status Discovery::refreshLocked() {
-  Snapshot snapshot;
+  ResourceMap resources;
   bool aggregated = true;
   for (const char* root : {"/api", "/apis"}) {
     auto list = getJson(transport_, root, kAggregatedAccept);
@@ -164,14 +150,13 @@ Status Discovery::refreshLocked() {
       aggregated = false;
       break;
     }
-    readAggregated(*list, snapshot);
+    readAggregated(*list, resources);
   }
   if (!aggregated) {
-    snapshot = Snapshot();
-    if (Status status = readLegacy(transport_, snapshot); !status.ok()) return status;
+    resources.clear();
+    if (Status status = readLegacy(transport_, resources); !status.ok()) return status;
   }
-  by_type_ = std::move(snapshot.by_type);
-  preferred_version_ = std::move(snapshot.preferred_version);
+  by_type_ = std::move(resources);
   aggregated_ = aggregated;
   loaded_ = true;
   last_refresh_ = clock_.now();
@@ -202,35 +187,6 @@ Result<ApiResource> Discovery::resourceFor(const GroupVersionKind& type) {
                                " (is its CustomResourceDefinition installed?)");
   }
   return found->second;
-}
-
-Result<ApiResource> Discovery::preferredResourceFor(std::string_view group, std::string_view kind) {
-  std::string version;
-  {
-    std::lock_guard lock(mutex_);
-    if (Status status = ensureLoadedLocked(); !status.ok()) return status;
-    const std::pair<std::string, std::string> key{std::string(group), std::string(kind)};
-    auto found = preferred_version_.find(key);
-    if (found == preferred_version_.end() && refreshAllowedLocked()) {
-      if (Status status = refreshLocked(); !status.ok()) return status;
-      found = preferred_version_.find(key);
-    }
-    if (found == preferred_version_.end()) {
-      return core::notFoundError("the server does not serve kind " + std::string(kind) +
-                                 (group.empty() ? "" : " in group " + std::string(group)));
-    }
-    version = found->second;
-  }
-  return resourceFor({std::string(group), version, std::string(kind)});
-}
-
-std::vector<ApiResource> Discovery::resources() {
-  std::lock_guard lock(mutex_);
-  std::vector<ApiResource> out;
-  if (!ensureLoadedLocked().ok()) return out;
-  out.reserve(by_type_.size());
-  for (const auto& [type, resource] : by_type_) out.push_back(resource);
-  return out;
 }
 
 bool Discovery::aggregated() const {

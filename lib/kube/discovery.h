@@ -30,14 +30,8 @@ class Discovery {
   // The resource serving exactly this group, version and kind.
   core::Result<ApiResource> resourceFor(const GroupVersionKind& type);
 
-  // The server's preferred version of group + kind.
-  core::Result<ApiResource> preferredResourceFor(std::string_view group, std::string_view kind);
-
   // Fetches everything again now.
   core::Status refresh();
-
-  // A snapshot of all served resources (no subresources).
-  std::vector<ApiResource> resources();
 
   // True when the server answered aggregated discovery on the last refresh.
   bool aggregated() const;
@@ -55,7 +49,6 @@ class Discovery {
   bool aggregated_ = false;
   core::Clock::SteadyTime last_refresh_{};
   std::map<GroupVersionKind, ApiResource> by_type_;
-  std::map<std::pair<std::string, std::string>, std::string> preferred_version_;  // (group, kind)
 };
 
 }  // namespace gitopsd::kube

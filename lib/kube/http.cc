@@ -359,8 +359,6 @@ Result<std::unique_ptr<HttpTransport>> HttpTransport::create(const ClusterConfig
   return std::unique_ptr<HttpTransport>(new HttpTransport(std::move(impl)));
 }
 
-const ClusterConfig& HttpTransport::config() const { return impl_->config; }
-
 Result<HttpResponse> HttpTransport::send(const HttpRequest& request) {
   for (int attempt = 0;; ++attempt) {
     Impl::Transfer transfer;

@@ -65,8 +65,6 @@ class HttpTransport {
                             const std::function<bool(std::string_view)>& on_data,
                             std::stop_token stop, std::string* error_body = nullptr);
 
-  const ClusterConfig& config() const;
-
  private:
   struct Impl;
   explicit HttpTransport(std::unique_ptr<Impl> impl);
