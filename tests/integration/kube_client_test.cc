@@ -6,6 +6,9 @@
 #include <thread>
 
 #include "kube/client.h"
+#include "kube/credentials.h"
+#include "kube/discovery.h"
+#include "kube/http.h"
 #include "support/sandbox.h"
 
 using gitopsd::core::StatusCode;
@@ -107,6 +110,23 @@ TEST_CASE("kube client: the limited token is Forbidden with verb and resource na
   REQUIRE_FALSE(denied.ok());
   CHECK(denied.status().code() == StatusCode::kForbidden);
   CHECK_THAT(denied.status().message(), Catch::Contains("cannot list resource \"secrets\""));
+}
+
+TEST_CASE("kube client: the apiserver's discovery is read in its aggregated form",
+          "[kube][integration]") {
+  const auto config = sandboxConfig();
+  const auto& clock = gitopsd::core::SystemClock::instance();
+  auto credentials = gitopsd::kube::makeCredentialProvider(config, clock);
+  auto transport = gitopsd::kube::HttpTransport::create(config, *credentials);
+  REQUIRE(transport.ok());
+  gitopsd::kube::Discovery discovery(**transport, clock);
+  REQUIRE(discovery.refresh().ok());
+  CHECK(discovery.aggregated());
+  auto deployments = discovery.resourceFor({"apps", "v1", "Deployment"});
+  REQUIRE(deployments.ok());
+  CHECK(deployments->resource == "deployments");
+  CHECK(deployments->namespaced);
+  CHECK(deployments->has_status);
 }
 
 TEST_CASE("kube client: CRDs installed after start are found without a restart",

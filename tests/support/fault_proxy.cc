@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/io_thread.h"
+
 namespace gitopsd::test_support {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -209,15 +211,7 @@ FaultProxy::Impl::Impl(std::string host, std::uint16_t port)
     : upstream_host(std::move(host)), upstream_port(std::to_string(port)) {
   if (auto ec = listen(0)) throw std::system_error(ec, "FaultProxy: cannot listen");
   listen_port = acceptor.local_endpoint().port();
-  thread = std::thread([this] {
-    for (;;) {
-      try {
-        io.run();
-        return;
-      } catch (...) {
-      }
-    }
-  });
+  thread = startIoThread(io);
 }
 
 FaultProxy::Impl::~Impl() {

@@ -1,18 +1,16 @@
 #include "support/git_test_repo.h"
 
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <atomic>
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
 
 #include "support/env_file.h"
+#include "support/shell.h"
 
 namespace gitopsd::test_support {
 
@@ -41,23 +39,13 @@ std::string shellQuote(const std::string& text) {
 }
 
 std::string runShell(const std::string& command) {
-  const std::string script =
-      "exec 2>&1\nunset GIT_SSL_CAINFO SSL_CERT_FILE SSL_CERT_DIR GIT_SSL_CAPATH\n"
+  ShellResult result = runScript(
+      "unset GIT_SSL_CAINFO SSL_CERT_FILE SSL_CERT_DIR GIT_SSL_CAPATH\n"
       "export GIT_CONFIG_NOSYSTEM=1 GIT_TERMINAL_PROMPT=0\n" +
-      command + "\n";
-  FILE* pipe = ::popen(script.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string output;
-  std::array<char, 4096> buffer{};
-  for (size_t n; (n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0;) {
-    output.append(buffer.data(), n);
-  }
-  const int status = ::pclose(pipe);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    FAIL("command failed: " << command << "\n" << output);
-  }
-  while (!output.empty() && output.back() == '\n') output.pop_back();
-  return output;
+      command);
+  if (result.status != 0) FAIL("command failed: " << command << "\n" << result.output);
+  while (!result.output.empty() && result.output.back() == '\n') result.output.pop_back();
+  return result.output;
 }
 
 GitTestRepo::GitTestRepo(const std::string& prefix) {

@@ -15,6 +15,8 @@
 #include <system_error>
 #include <thread>
 
+#include "support/io_thread.h"
+
 namespace gitopsd::test_support {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -172,15 +174,7 @@ HttpStubServer::Impl::Impl(StubHandler h) : handler(std::move(h)) {
   if (ec) throw std::system_error(ec, "HttpStubServer: cannot listen");
   listen_port = acceptor.local_endpoint().port();
   doAccept();
-  thread = std::thread([this] {
-    for (;;) {
-      try {
-        io.run();
-        return;
-      } catch (...) {
-      }
-    }
-  });
+  thread = startIoThread(io);
 }
 
 HttpStubServer::Impl::~Impl() {

@@ -1,8 +1,6 @@
 #include "support/sandbox.h"
 
-#include <array>
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -11,6 +9,7 @@
 #include <thread>
 
 #include "support/env_file.h"
+#include "support/shell.h"
 
 namespace gitopsd::test_support {
 namespace {
@@ -18,18 +17,6 @@ namespace {
 const std::map<std::string, std::string>& sandboxEnv() {
   static const std::map<std::string, std::string> values = readEnvFile(std::getenv("SANDBOX_ENV"));
   return values;
-}
-
-// Runs a shell command, returning exit status and stdout.
-std::pair<int, std::string> run(const std::string& command) {
-  std::string output;
-  FILE* pipe = ::popen(("exec 2>&1\n" + command + "\n").c_str(), "r");
-  if (pipe == nullptr) return {-1, "popen failed"};
-  std::array<char, 4096> buffer{};
-  for (size_t n; (n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0;)
-    output.append(buffer.data(), n);
-  const int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
 
 }  // namespace
@@ -66,7 +53,7 @@ std::unique_ptr<kube::KubeClient> makeClient(const kube::ClusterConfig& config) 
 std::string kubectl(const std::string& arguments, bool allow_failure) {
   const std::string command =
       sandboxValue("KUBECTL") + " --kubeconfig " + sandboxValue("KUBECONFIG") + " " + arguments;
-  auto [status, output] = run(command);
+  auto [status, output] = runScript(command);
   if (status != 0 && !allow_failure) FAIL("kubectl " << arguments << " failed: " << output);
   return output;
 }
@@ -92,21 +79,22 @@ void restartComponent(const std::string& component, int down_for_seconds) {
   const std::string command = sourceDir() + "/tests/cluster/restart " + component + " --dir " +
                               sandboxValue("SANDBOX_DIR") + " --down-for " +
                               std::to_string(down_for_seconds);
-  auto [status, output] = run(command);
+  auto [status, output] = runScript(command);
   if (status != 0) FAIL("restarting " << component << ": " << output);
 }
 
 void compactEtcd() {
   const std::string etcd = sandboxValue("ETCD_URL");
   // etcd's JSON gateway: any range request reports the current revision in its header.
-  auto [status, output] = run("curl -fsS -X POST " + etcd + "/v3/kv/range -d '{\"key\":\"AA==\"}'");
+  auto [status, output] =
+      runScript("curl -fsS -X POST " + etcd + "/v3/kv/range -d '{\"key\":\"AA==\"}'");
   if (status != 0) FAIL("reading etcd's revision: " << output);
   const auto reply = nlohmann::json::parse(output, nullptr, false);
   if (!reply.is_object() || !reply.contains("header")) FAIL("unexpected etcd reply: " << output);
   const std::string revision = reply["header"]["revision"].get<std::string>();
   auto [compact_status, compact_output] =
-      run("curl -fsS -X POST " + etcd + "/v3/kv/compaction -d '{\"revision\":\"" + revision +
-          "\",\"physical\":true}'");
+      runScript("curl -fsS -X POST " + etcd + "/v3/kv/compaction -d '{\"revision\":\"" + revision +
+                "\",\"physical\":true}'");
   if (compact_status != 0) FAIL("compacting etcd: " << compact_output);
 }
 
