@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <mutex>
 #include <system_error>
@@ -28,7 +29,15 @@ namespace {
 
 void ensureLibgit2() {
   static std::once_flag once;
-  std::call_once(once, [] { git_libgit2_init(); });
+  std::call_once(once, [] {
+    git_libgit2_init();
+    // Keep parsed trees and commits of any size in libgit2's object cache (default: only up
+    // to 4 KiB, so a folder of a few hundred entries was inflated and parsed again for every
+    // file read below it). Blobs stay uncached. The cache's total size stays bounded by
+    // libgit2's limit (256 MiB by default).
+    git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, size_t{16} << 20);
+    git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_COMMIT, size_t{1} << 20);
+  });
 }
 
 template <typename T, void (*Free)(T*)>
@@ -43,6 +52,7 @@ using CommitPtr = std::unique_ptr<git_commit, Deleter<git_commit, git_commit_fre
 using TreePtr = std::unique_ptr<git_tree, Deleter<git_tree, git_tree_free>>;
 using TreeEntryPtr = std::unique_ptr<git_tree_entry, Deleter<git_tree_entry, git_tree_entry_free>>;
 using BlobPtr = std::unique_ptr<git_blob, Deleter<git_blob, git_blob_free>>;
+using OdbPtr = std::unique_ptr<git_odb, Deleter<git_odb, git_odb_free>>;
 using RefIteratorPtr =
     std::unique_ptr<git_reference_iterator,
                     Deleter<git_reference_iterator, git_reference_iterator_free>>;
@@ -73,11 +83,17 @@ std::string redactSecrets(std::string text, const std::optional<RepoCredentials>
   return text;
 }
 
+// Classes of libgit2 errors that mean the object database cannot be read: a truncated or
+// corrupt pack, a missing object.
+bool isObjectStoreDamage(int klass) {
+  return klass == GIT_ERROR_ODB || klass == GIT_ERROR_ZLIB || klass == GIT_ERROR_OBJECT;
+}
+
 // Classes of libgit2 errors that mean the local mirror is damaged rather than the network or
 // the server failing.
 bool isLocalCorruption(int klass) {
-  return klass == GIT_ERROR_ODB || klass == GIT_ERROR_ZLIB || klass == GIT_ERROR_OBJECT ||
-         klass == GIT_ERROR_REFERENCE || klass == GIT_ERROR_REPOSITORY || klass == GIT_ERROR_CONFIG;
+  return isObjectStoreDamage(klass) || klass == GIT_ERROR_REFERENCE ||
+         klass == GIT_ERROR_REPOSITORY || klass == GIT_ERROR_CONFIG;
 }
 
 // The libgit2 error of the last failed call as a Status; "what" says what was being done.
@@ -178,8 +194,13 @@ struct MirrorState {
   std::optional<ParsedUrl> parsed;
   std::optional<RepoCredentials> credentials;
   core::Logger logger;
+  // Set when reading found the object database damaged (a truncated pack, a ref to a missing
+  // object); the next fetch re-clones instead of trusting the mirror.
+  mutable bool damaged = false;
 
   Status error(int code, const std::string& what) const {
+    const git_error* last = git_error_last();
+    if (last != nullptr && isObjectStoreDamage(last->klass)) damaged = true;
     return lastError(code, what, credentials);
   }
 };
@@ -397,6 +418,42 @@ Mirror::Mirror(Mirror&&) noexcept = default;
 Mirror& Mirror::operator=(Mirror&&) noexcept = default;
 Mirror::~Mirror() = default;
 
+namespace {
+
+// The last bytes of a file (fewer when it is shorter).
+std::string fileTail(const std::filesystem::path& path, std::size_t count) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return {};
+  const auto size = static_cast<std::size_t>(in.tellg());
+  const std::size_t take = std::min(size, count);
+  std::string out(take, '\0');
+  in.seekg(static_cast<std::streamoff>(size - take));
+  in.read(out.data(), static_cast<std::streamsize>(take));
+  return in ? out : std::string();
+}
+
+// Whether every pack matches its index: a pack ends with its SHA-1, and its .idx repeats it
+// just before the index's own checksum. A pack cut short (a crash while writing, a full disk)
+// or replaced fails this; libgit2 would only report its objects as missing.
+bool packsIntact(const std::string& repo_path) {
+  constexpr std::size_t kHash = GIT_OID_RAWSZ;
+  std::error_code error;
+  const auto folder = std::filesystem::path(repo_path) / "objects" / "pack";
+  for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
+    if (entry.path().extension() != ".idx") continue;
+    const std::string index_tail = fileTail(entry.path(), 2 * kHash);
+    const std::string pack_tail =
+        fileTail(std::filesystem::path(entry.path()).replace_extension(".pack"), kHash);
+    if (index_tail.size() != 2 * kHash || pack_tail.size() != kHash ||
+        index_tail.compare(0, kHash, pack_tail) != 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 Result<Mirror> Mirror::open(MirrorOptions options) {
   ensureLibgit2();
   auto state = std::make_unique<detail::MirrorState>();
@@ -418,6 +475,13 @@ Result<Mirror> Mirror::open(MirrorOptions options) {
     auto repo = openExisting(state->path, state->url, state->credentials);
     if (repo.ok()) {
       state->repo = std::move(repo).value();
+      if (!packsIntact(state->path)) {
+        state->logger.warn(
+            "mirror has a truncated or unmatched pack; it is cloned again on the "
+            "next fetch",
+            {{"path", state->path}});
+        state->damaged = true;
+      }
       return Mirror(std::move(state));
     }
     state->logger.warn("mirror is damaged or mirrors another URL; re-creating it",
@@ -508,6 +572,11 @@ Result<std::map<std::string, std::string>> localRefs(const detail::MirrorState& 
     return state.error(code, "listing the refs of " + state.path);
   }
   RefIteratorPtr iterator(raw_iterator);
+  git_odb* raw_odb = nullptr;
+  if (const int code = git_repository_odb(&raw_odb, state.repo.get()); code < 0) {
+    return state.error(code, "opening the object database of " + state.path);
+  }
+  OdbPtr odb(raw_odb);
   for (;;) {
     git_reference* raw = nullptr;
     const int code = git_reference_next(&raw, iterator.get());
@@ -515,7 +584,14 @@ Result<std::map<std::string, std::string>> localRefs(const detail::MirrorState& 
     if (code < 0) return state.error(code, "listing the refs of " + state.path);
     ReferencePtr ref(raw);
     const git_oid* target = git_reference_target(ref.get());
-    if (target != nullptr) out[git_reference_name(ref.get())] = oidHex(target);
+    if (target == nullptr) continue;
+    size_t size = 0;
+    git_object_t kind = GIT_OBJECT_INVALID;
+    if (git_odb_read_header(&size, &kind, odb.get(), target) < 0) {
+      git_error_clear();
+      state.damaged = true;  // a ref without its object: a fetch cut short, a bad disk
+    }
+    out[git_reference_name(ref.get())] = oidHex(target);
   }
   return out;
 }
@@ -529,6 +605,29 @@ Status fetchConnected(const detail::MirrorState& state, git_remote* remote,
   if (const int code = git_remote_fetch(remote, nullptr, &options, "gitopsd: fetch"); code < 0) {
     return remoteError(code, "fetching " + state.display_url, callbacks_state);
   }
+  return {};
+}
+
+bool objectExists(const detail::MirrorState& state, const git_oid* id) {
+  git_odb* raw = nullptr;
+  if (git_repository_odb(&raw, state.repo.get()) < 0) return false;
+  const OdbPtr odb(raw);
+  return git_odb_exists(odb.get(), id) == 1;
+}
+
+// Replaces a damaged mirror with an empty one (the caller fetches into it).
+Status reclone(detail::MirrorState& state, const std::string& reason) {
+  state.logger.warn("mirror damaged; re-cloning", {{"path", state.path}, {"error", reason}});
+  state.repo.reset();
+  state.damaged = false;
+  std::error_code error;
+  std::filesystem::remove_all(state.path, error);
+  if (Status created = createMirror(state.path, state.url, state.credentials); !created.ok()) {
+    return created;
+  }
+  auto repo = openExisting(state.path, state.url, state.credentials);
+  if (!repo.ok()) return repo.status();
+  state.repo = std::move(repo).value();
   return {};
 }
 
@@ -547,6 +646,11 @@ Result<RemoteRefs> Mirror::listRemote() {
 }
 
 Status Mirror::fetch() {
+  if (state_->damaged) {
+    if (Status recloned = reclone(*state_, "object database damaged"); !recloned.ok()) {
+      return recloned;
+    }
+  }
   for (int attempt = 0;; ++attempt) {
     auto remote = lookupOrigin(*state_);
     Status status = remote.status();
@@ -566,18 +670,7 @@ Status Mirror::fetch() {
     }
     if (attempt > 0) return status;
     // The mirror itself is damaged: start again from an empty one, once.
-    state_->logger.warn("mirror damaged; re-cloning",
-                        {{"path", state_->path}, {"error", status.message()}});
-    state_->repo.reset();
-    std::error_code error;
-    std::filesystem::remove_all(state_->path, error);
-    if (Status created = createMirror(state_->path, state_->url, state_->credentials);
-        !created.ok()) {
-      return created;
-    }
-    auto repo = openExisting(state_->path, state_->url, state_->credentials);
-    if (!repo.ok()) return repo.status();
-    state_->repo = std::move(repo).value();
+    if (Status recloned = reclone(*state_, status.message()); !recloned.ok()) return recloned;
   }
 }
 
@@ -599,6 +692,11 @@ Result<bool> Mirror::fetchIfMoved() {
   std::map<std::string, std::string> wanted;
   for (const auto& [name, oid] : refs.refs) {
     if (name.starts_with("refs/")) wanted[name] = oid;
+  }
+  if (state_->damaged) {
+    git_remote_disconnect(remote->get());
+    if (Status again = fetch(); !again.ok()) return again;
+    return true;
   }
   if (wanted == *local) {
     git_remote_disconnect(remote->get());
@@ -635,6 +733,21 @@ Result<std::string> Mirror::resolve(const std::string& revision) const {
     ReferencePtr ref(raw);
     git_object* peeled = nullptr;
     if (const int peel = git_reference_peel(&peeled, ref.get(), GIT_OBJECT_COMMIT); peel < 0) {
+      if (const git_error* last = git_error_last();
+          last != nullptr && isObjectStoreDamage(last->klass)) {
+        return Result<std::string>(state_->error(peel, "reading " + name));
+      }
+      git_reference* raw_direct = nullptr;
+      const bool resolves = git_reference_resolve(&raw_direct, ref.get()) == 0;
+      const ReferencePtr direct(raw_direct);
+      if (resolves && git_reference_target(direct.get()) != nullptr &&
+          !objectExists(*state_, git_reference_target(direct.get()))) {
+        state_->damaged = true;
+        return Result<std::string>(
+            internalError("the mirror of " + display_url_ + " is damaged: " + name +
+                          " points to a missing object; it is cloned again on the next fetch"));
+      }
+      git_error_clear();
       if (peel == GIT_ENOTFOUND && name == "HEAD") {
         return Result<std::string>(
             notFoundError("revision 'HEAD' not found in " + display_url_ +
@@ -694,7 +807,12 @@ Result<CommitPtr> lookupCommit(const detail::MirrorState& state, const std::stri
   }
   git_commit* raw = nullptr;
   if (const int code = git_commit_lookup(&raw, state.repo.get(), &oid); code < 0) {
+    if (code != GIT_ENOTFOUND) return state.error(code, "reading commit " + commit);
     git_error_clear();
+    if (state.damaged) {
+      return internalError("commit " + commit + " cannot be read: the mirror of " +
+                           state.display_url + " is damaged; it is cloned again on the next fetch");
+    }
     return notFoundError("commit " + commit + " not found in " + state.display_url);
   }
   return CommitPtr(raw);
@@ -733,7 +851,7 @@ Result<TreePtr> directoryTree(const detail::MirrorState& state, const std::strin
   return TreePtr(raw);
 }
 
-Status collectEntries(const detail::MirrorState& state, const git_tree* tree,
+Status collectEntries(const detail::MirrorState& state, git_odb* odb, const git_tree* tree,
                       const std::string& prefix, bool recursive, std::vector<TreeEntry>& out) {
   const size_t count = git_tree_entrycount(tree);
   for (size_t i = 0; i < count; ++i) {
@@ -745,7 +863,17 @@ Status collectEntries(const detail::MirrorState& state, const git_tree* tree,
     item.mode = static_cast<std::uint32_t>(mode);
     item.type = entryType(mode);
     item.oid = oidHex(git_tree_entry_id(entry));
-    if (item.type == EntryType::kSymlink) {
+    if (item.type == EntryType::kFile || item.type == EntryType::kExecutable) {
+      // The object header gives the size without inflating the blob, so a huge file can be
+      // refused before it is read.
+      size_t size = 0;
+      git_object_t kind = GIT_OBJECT_INVALID;
+      if (const int code = git_odb_read_header(&size, &kind, odb, git_tree_entry_id(entry));
+          code < 0) {
+        return state.error(code, "reading the size of " + item.path);
+      }
+      item.size = size;
+    } else if (item.type == EntryType::kSymlink) {
       git_blob* raw = nullptr;
       if (const int code = git_blob_lookup(&raw, state.repo.get(), git_tree_entry_id(entry));
           code < 0) {
@@ -765,7 +893,8 @@ Status collectEntries(const detail::MirrorState& state, const git_tree* tree,
         return state.error(code, "reading directory " + path);
       }
       TreePtr subtree(raw);
-      if (Status status = collectEntries(state, subtree.get(), path, true, out); !status.ok()) {
+      if (Status status = collectEntries(state, odb, subtree.get(), path, true, out);
+          !status.ok()) {
         return status;
       }
     }
@@ -813,8 +942,14 @@ Result<std::vector<TreeEntry>> Mirror::listTree(const std::string& commit, const
   if (!clean.ok()) return clean.status();
   auto tree = directoryTree(*state_, commit, *clean, dir);
   if (!tree.ok()) return tree.status();
+  git_odb* raw_odb = nullptr;
+  if (const int code = git_repository_odb(&raw_odb, state_->repo.get()); code < 0) {
+    return state_->error(code, "opening the object database of " + path_);
+  }
+  OdbPtr odb(raw_odb);
   std::vector<TreeEntry> out;
-  if (Status status = collectEntries(*state_, tree->get(), *clean, recursive, out); !status.ok()) {
+  if (Status status = collectEntries(*state_, odb.get(), tree->get(), *clean, recursive, out);
+      !status.ok()) {
     return status;
   }
   std::sort(out.begin(), out.end(),
@@ -822,12 +957,20 @@ Result<std::vector<TreeEntry>> Mirror::listTree(const std::string& commit, const
   return out;
 }
 
-Result<std::string> Mirror::treeId(const std::string& commit, const std::string& dir) const {
-  auto clean = cleanPath(dir);
+Result<std::string> Mirror::contentId(const std::string& commit, const std::string& path) const {
+  auto clean = cleanPath(path);
   if (!clean.ok()) return clean.status();
-  auto tree = directoryTree(*state_, commit, *clean, dir);
-  if (!tree.ok()) return tree.status();
-  return oidHex(git_tree_id(tree->get()));
+  auto root = commitTree(*state_, commit);
+  if (!root.ok()) return root.status();
+  if (clean->empty()) return oidHex(git_tree_id(root->get()));
+  git_tree_entry* raw_entry = nullptr;
+  if (git_tree_entry_bypath(&raw_entry, root->get(), clean->c_str()) < 0) {
+    git_error_clear();
+    return notFoundError("path '" + *clean + "' not found at commit " + commit + " in " +
+                         display_url_);
+  }
+  TreeEntryPtr entry(raw_entry);
+  return oidHex(git_tree_entry_id(entry.get()));
 }
 
 }  // namespace gitopsd::git

@@ -21,6 +21,12 @@
 // credentials' ca_file. No password, token or passphrase appears in any message or log line;
 // URLs in messages have their password removed.
 //
+// Damage: a mirror whose refs name objects it lacks (a fetch cut short, files lost) or whose
+// objects cannot be read (a truncated or corrupt pack) is detected when fetchIfMoved checks the
+// local refs or when a read fails (kInternal "the mirror of URL is damaged ..."); the next
+// fetch() or fetchIfMoved() then re-clones it from scratch. A folder that is not a repository
+// at all is re-created by open().
+//
 // Errors: kNotFound (revision, path), kInvalid (bad revision or path syntax, ambiguous short
 // SHA, a path that is a directory or a symlink where a file is wanted), kUnauthorized
 // (credentials or server identity refused), kUnavailable (network, server), kInternal (local
@@ -67,9 +73,10 @@ enum class EntryType { kFile, kExecutable, kSymlink, kDirectory, kSubmodule };
 struct TreeEntry {
   std::string path;  // from the repository root, '/'-separated, no leading slash
   EntryType type = EntryType::kFile;
-  std::uint32_t mode = 0;      // git's mode: 0100644, 0100755, 0120000, 040000, 0160000
-  std::string oid;             // blob, tree or (submodule) commit id
-  std::string symlink_target;  // for kSymlink: the link text as stored; not resolved
+  std::uint32_t mode = 0;             // git's mode: 0100644, 0100755, 0120000, 040000, 0160000
+  std::string oid;                    // blob, tree or (submodule) commit id
+  std::string symlink_target;         // for kSymlink: the link text as stored; not resolved
+  std::optional<std::uint64_t> size;  // for kFile and kExecutable: the blob's size in bytes
 };
 
 class Mirror {
@@ -94,9 +101,9 @@ class Mirror {
   // Fetches every ref with prune, then points HEAD at the remote's HEAD.
   core::Status fetch();
 
-  // listRemote, then fetch only when the remote's refs differ from the mirror's (returns true
-  // when it fetched). When only the remote's HEAD moved to another branch, HEAD is updated
-  // without a fetch.
+  // listRemote, then fetch only when the remote's refs differ from the mirror's or the mirror is
+  // damaged (returns true when it fetched; a damaged mirror is re-cloned). When only the remote's
+  // HEAD moved to another branch, HEAD is updated without a fetch.
   core::Result<bool> fetchIfMoved();
 
   // The commit (40 hex) a revision names in the mirror, as of the last fetch: "HEAD" or "" (the
@@ -116,8 +123,10 @@ class Mirror {
   core::Result<std::vector<TreeEntry>> listTree(const std::string& commit, const std::string& dir,
                                                 bool recursive) const;
 
-  // The tree id (40 hex) of dir at a commit: equal ids mean equal content, for render caches.
-  core::Result<std::string> treeId(const std::string& commit, const std::string& dir) const;
+  // The object id (40 hex) of the folder or file at path ("" is the root) at a commit: equal ids
+  // mean equal content (Git is content-addressed, across repositories too), which makes them
+  // render cache keys. A symlink's id covers its target text only. kNotFound when missing.
+  core::Result<std::string> contentId(const std::string& commit, const std::string& path) const;
 
  private:
   explicit Mirror(std::unique_ptr<detail::MirrorState> state);

@@ -36,13 +36,17 @@ core::Result<std::vector<manifest::TreeEntry>> MirrorTreeReader::list(std::strin
     out.push_back(manifest::TreeEntry{.path = std::move(entry.path),
                                       .type = treeType(entry.type),
                                       .symlink_target = std::move(entry.symlink_target),
-                                      .size = std::nullopt});
+                                      .size = entry.size});
   }
   return out;
 }
 
 core::Result<std::string> MirrorTreeReader::read(std::string_view path) {
   return mirror_.readFile(commit_, std::string(path));
+}
+
+core::Result<std::string> MirrorTreeReader::contentId(std::string_view path) {
+  return mirror_.contentId(commit_, std::string(path));
 }
 
 std::string MirrorTreeReader::describe() const {

@@ -7,8 +7,8 @@
 //
 // Paths follow tree.h; errors are Mirror's (kNotFound for a missing folder, file or commit,
 // kInvalid for a folder where a file is wanted and the reverse). Git's executable files are
-// kFile, submodules kOther. Sizes are not known without reading a blob, so TreeEntry::size
-// stays empty (parseManifestFile still enforces the limit after reading).
+// kFile, submodules kOther. Files carry their size from the object header (read without
+// inflating the blob), so an oversized file is refused unread; contentId is the Git object id.
 //
 // Thread safety: borrows the Mirror, which must outlive the reader and must not be used from
 // another thread while the reader works (Mirror is not synchronised). One reader per render.
@@ -32,6 +32,7 @@ class MirrorTreeReader final : public manifest::TreeReader {
   core::Result<std::vector<manifest::TreeEntry>> list(std::string_view dir,
                                                       bool recursive) override;
   core::Result<std::string> read(std::string_view path) override;
+  core::Result<std::string> contentId(std::string_view path) override;
   // "<URL without password> at commit <first 7 hex>".
   std::string describe() const override;
 

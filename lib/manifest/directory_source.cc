@@ -9,52 +9,12 @@ namespace gitopsd::manifest {
 
 namespace {
 
-std::vector<std::string_view> segments(std::string_view path) {
-  std::vector<std::string_view> out;
-  std::size_t pos = 0;
-  while (pos <= path.size()) {
-    const auto slash = path.find('/', pos);
-    const auto end = slash == std::string_view::npos ? path.size() : slash;
-    out.push_back(path.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  return out;
-}
-
-std::string join(const std::string& parent, std::string_view name) {
-  return parent.empty() ? std::string(name) : parent + "/" + std::string(name);
-}
-
-std::string parentOf(const std::string& path) {
-  const auto slash = path.rfind('/');
-  return slash == std::string::npos ? std::string() : path.substr(0, slash);
-}
-
 std::string relativeTo(const std::string& path, const std::string& base) {
   return base.empty() ? path : path.substr(base.size() + 1);
 }
 
-// The tree path a link at link_path with text target points to, or nullopt when it leaves the
-// tree (absolute, or ".." past the root).
 std::optional<std::string> resolveTarget(const std::string& link_path, std::string_view target) {
-  if (!target.empty() && target.front() == '/') return std::nullopt;
-  std::vector<std::string> parts;
-  const std::string folder = parentOf(link_path);
-  if (!folder.empty()) {
-    for (const auto part : segments(folder)) parts.emplace_back(part);
-  }
-  for (const auto part : segments(target)) {
-    if (part.empty() || part == ".") continue;
-    if (part == "..") {
-      if (parts.empty()) return std::nullopt;
-      parts.pop_back();
-      continue;
-    }
-    parts.emplace_back(part);
-  }
-  std::string out;
-  for (const auto& part : parts) out = join(out, part);
-  return out;
+  return resolveInTree(parentPath(link_path), target);
 }
 
 const char* typeName(TreeEntry::Type type) {
@@ -184,7 +144,7 @@ class DirectoryRender {
       root.type = TreeEntry::Type::kDirectory;
       return std::optional<TreeEntry>(root);
     }
-    const std::string folder = parentOf(path);
+    const std::string folder = parentPath(path);
     auto cached = listings_.find(folder);
     if (cached == listings_.end()) {
       auto listing = tree_.list(folder, false);
@@ -210,10 +170,10 @@ class DirectoryRender {
   core::Status explainListFailure(const core::Status& original) {
     const std::string where = "path '" + app_path_ + "'";
     std::string current;
-    for (const auto part : segments(app_path_)) {
+    for (const auto part : pathSegments(app_path_)) {
       auto listing = tree_.list(current, false);
       if (!listing.ok()) return original;
-      current = join(current, part);
+      current = joinPath(current, part);
       const TreeEntry* found = nullptr;
       for (const TreeEntry& entry : *listing) {
         if (entry.path == current) found = &entry;
@@ -246,13 +206,13 @@ class DirectoryRender {
 
 core::Result<std::string> normalizeAppPath(std::string_view app_path) {
   std::string out;
-  for (const auto part : segments(app_path)) {
+  for (const auto part : pathSegments(app_path)) {
     if (part.empty() || part == ".") continue;
     if (part == "..") {
       return core::invalidError("application path '" + std::string(app_path) +
                                 "' must not contain '..'");
     }
-    out = join(out, part);
+    out = joinPath(out, part);
   }
   return out;
 }

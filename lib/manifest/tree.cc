@@ -1,5 +1,8 @@
 #include "manifest/tree.h"
 
+#include <functional>
+#include <iomanip>
+#include <sstream>
 #include <utility>
 
 namespace gitopsd::manifest {
@@ -14,6 +17,47 @@ TreeEntry makeEntry(std::string path, TreeEntry::Type type) {
 }
 
 }  // namespace
+
+std::vector<std::string_view> pathSegments(std::string_view path) {
+  std::vector<std::string_view> out;
+  std::size_t pos = 0;
+  while (pos <= path.size()) {
+    const auto slash = path.find('/', pos);
+    const auto end = slash == std::string_view::npos ? path.size() : slash;
+    out.push_back(path.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
+
+std::string parentPath(std::string_view path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string_view::npos ? std::string() : std::string(path.substr(0, slash));
+}
+
+std::string joinPath(std::string_view parent, std::string_view name) {
+  return parent.empty() ? std::string(name) : std::string(parent) + "/" + std::string(name);
+}
+
+std::optional<std::string> resolveInTree(std::string_view folder, std::string_view relative) {
+  if (!relative.empty() && relative.front() == '/') return std::nullopt;
+  std::vector<std::string_view> parts;
+  if (!folder.empty()) {
+    for (const auto part : pathSegments(folder)) parts.push_back(part);
+  }
+  for (const auto part : pathSegments(relative)) {
+    if (part.empty() || part == ".") continue;
+    if (part == "..") {
+      if (parts.empty()) return std::nullopt;
+      parts.pop_back();
+      continue;
+    }
+    parts.push_back(part);
+  }
+  std::string out;
+  for (const auto part : parts) out = joinPath(out, part);
+  return out;
+}
 
 MemoryTree::MemoryTree(std::string description) : description_(std::move(description)) {}
 
@@ -93,6 +137,27 @@ core::Result<std::string> MemoryTree::read(std::string_view path) {
                               " is not a file");
   }
   return contents_.at(found->first);
+}
+
+core::Result<std::string> MemoryTree::contentId(std::string_view path) {
+  const std::string key(path);
+  if (!key.empty() && !entries_.contains(key)) {
+    return core::notFoundError("path '" + key + "' not found in " + description_);
+  }
+  const std::string prefix = key.empty() ? "" : key + "/";
+  std::string digest_input;
+  for (auto it = entries_.lower_bound(key); it != entries_.end(); ++it) {
+    const bool at_or_below = it->first == key || it->first.compare(0, prefix.size(), prefix) == 0;
+    if (!at_or_below) break;
+    const auto content = contents_.find(it->first);
+    digest_input += it->first.substr(key.size()) + '\0' +
+                    std::to_string(static_cast<int>(it->second.type)) + '\0' +
+                    it->second.symlink_target + '\0' +
+                    (content == contents_.end() ? std::string() : content->second) + '\0';
+  }
+  std::ostringstream hex;
+  hex << std::hex << std::setw(16) << std::setfill('0') << std::hash<std::string>{}(digest_input);
+  return hex.str();
 }
 
 }  // namespace gitopsd::manifest

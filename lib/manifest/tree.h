@@ -49,9 +49,26 @@ class TreeReader {
   // symlink (links are resolved by the caller, which checks that they stay in the tree).
   virtual core::Result<std::string> read(std::string_view path) = 0;
 
+  // An id of the content at path (a folder with everything below it, or a file; "" is the
+  // root): equal ids promise equal content, so render caches key on them. Git trees give their
+  // object ids. kNotFound when path does not exist.
+  virtual core::Result<std::string> contentId(std::string_view path) = 0;
+
   // The tree for messages, e.g. "https://git.example/apps.git at commit abc1234".
   virtual std::string describe() const = 0;
 };
+
+// Tree path helpers (paths in the form above). Pure.
+// The '/'-separated parts of path, empty parts included ("a//b" → "a", "", "b").
+std::vector<std::string_view> pathSegments(std::string_view path);
+// The folder holding path ("" for a top-level entry).
+std::string parentPath(std::string_view path);
+// parent + "/" + name, or name when parent is the root.
+std::string joinPath(std::string_view parent, std::string_view name);
+// The tree path that relative names when read in folder (a symlink's target, a reference in a
+// file): "." and empty parts dropped, ".." applied; nullopt when it leaves the tree (absolute,
+// or ".." past the root).
+std::optional<std::string> resolveInTree(std::string_view folder, std::string_view relative);
 
 // A tree held in memory, for unit tests of rendering (and any caller that has the files
 // already). Parent folders of added entries exist implicitly. Entries are replaced by path.
@@ -67,6 +84,8 @@ class MemoryTree final : public TreeReader {
 
   core::Result<std::vector<TreeEntry>> list(std::string_view dir, bool recursive) override;
   core::Result<std::string> read(std::string_view path) override;
+  // A hash of the paths, types and contents at and below path (not cryptographic: tests only).
+  core::Result<std::string> contentId(std::string_view path) override;
   std::string describe() const override { return description_; }
 
   // Every path passed to read(), in call order.

@@ -1,7 +1,7 @@
-// Directory sources rendered from real Git commits: repositories on the test Git servers
-// (tests/git, fixture git_servers), mirrored and fetched with lib/git, read through
-// git::MirrorTreeReader and rendered by manifest::renderDirectory. The LeakSanitizer
-// suppressions for Debian's libgit2 live in git_mirror_test.cc (same executable).
+// Sources rendered from real Git commits: repositories on the test Git servers (tests/git,
+// fixture git_servers), mirrored and fetched with lib/git, read through git::MirrorTreeReader and
+// rendered by lib/manifest (directory sources, and a Kustomize overlay with the real kustomize).
+// The LeakSanitizer suppressions for Debian's libgit2 live in git_mirror_test.cc (same executable).
 #include <unistd.h>
 
 #include <array>
@@ -16,7 +16,11 @@
 
 #include "git/mirror.h"
 #include "git/tree_reader.h"
+#include "git_mirror_helpers.h"
 #include "manifest/directory_source.h"
+#include "manifest/process_tool_runner.h"
+#include "manifest/source.h"
+#include "render_tools_helpers.h"
 #include "support/git_test_repo.h"
 #include "support/temp_dir.h"
 
@@ -26,8 +30,16 @@ using gitopsd::git::MirrorOptions;
 using gitopsd::git::MirrorTreeReader;
 using gitopsd::manifest::DirectoryOptions;
 using gitopsd::manifest::ManifestSet;
+using gitopsd::manifest::ProcessToolRunner;
+using gitopsd::manifest::RenderCache;
 using gitopsd::manifest::renderDirectory;
+using gitopsd::manifest::RenderEnvironment;
+using gitopsd::manifest::renderSource;
+using gitopsd::manifest::SourceSpec;
+using gitopsd::manifest::SourceType;
 using gitopsd::test_support::GitTestRepo;
+using gitopsd::test_support::realTools;
+using gitopsd::test_support::resolved;
 using gitopsd::test_support::TempDir;
 namespace fs = std::filesystem;
 
@@ -50,12 +62,6 @@ Mirror fetchedMirror(const TempDir& cache, const std::string& url) {
   if (!mirror.ok()) FAIL("opening the mirror of " << url << ": " << mirror.status().toString());
   if (auto status = mirror->fetch(); !status.ok()) FAIL("fetch: " << status.toString());
   return std::move(mirror).value();
-}
-
-std::string resolved(const Mirror& mirror, const std::string& revision) {
-  auto commit = mirror.resolve(revision);
-  if (!commit.ok()) FAIL("resolving " << revision << ": " << commit.status().toString());
-  return *commit;
 }
 
 DirectoryOptions recurse() {
@@ -165,10 +171,10 @@ TEST_CASE(
   const Mirror mirror = fetchedMirror(cache, repo.url());
   REQUIRE(resolved(mirror, "main") == third);
 
-  const auto web_first = mirror.treeId(first, "apps/web");
-  const auto web_second = mirror.treeId(second, "apps/web");
-  const auto other_first = mirror.treeId(first, "apps/other");
-  const auto other_second = mirror.treeId(second, "apps/other");
+  const auto web_first = mirror.contentId(first, "apps/web");
+  const auto web_second = mirror.contentId(second, "apps/web");
+  const auto other_first = mirror.contentId(first, "apps/other");
+  const auto other_second = mirror.contentId(second, "apps/other");
   REQUIRE(web_first.ok());
   REQUIRE(web_second.ok());
   REQUIRE(other_first.ok());
@@ -189,4 +195,54 @@ TEST_CASE(
   CHECK(gone.status().message() ==
         "path 'apps/other' not found in " + repo.url() + " at commit " + third.substr(0, 7));
   CHECK(renderDirectory(at_third, "apps/web", DirectoryOptions{}).ok());
+}
+
+TEST_CASE(
+    "git source render: a Kustomize overlay from Git through the real tool, reused until its "
+    "base changes",
+    "[git][manifest]") {
+  GitTestRepo repo("kustomize-src");
+  repo.write("apps/base/kustomization.yaml", "resources:\n- cm.yaml\n");
+  repo.write("apps/base/cm.yaml", object("v1", "ConfigMap", "settings"));
+  repo.write("apps/overlays/prod/kustomization.yaml",
+             "resources:\n- ../../base\nnamePrefix: prod-\n");
+  repo.write("docs/README", "first\n");
+  const std::string first = repo.commitAndPush("overlay on a base");
+  repo.write("docs/README", "second\n");
+  const std::string second = repo.commitAndPush("docs only");
+  repo.write("apps/base/cm.yaml", object("v1", "ConfigMap", "settings-v2"));
+  const std::string third = repo.commitAndPush("change the base");
+
+  TempDir cache;
+  const Mirror mirror = fetchedMirror(cache, repo.url());
+  ProcessToolRunner runner;
+  RenderCache render_cache;
+  RenderEnvironment environment;
+  environment.tools = &runner;
+  environment.tool_paths = realTools();
+  environment.scratch_dir = cache.file("scratch");
+  environment.cache = &render_cache;
+  SourceSpec prod;
+  prod.path = "apps/overlays/prod";
+
+  auto render = [&](const std::string& commit) {
+    MirrorTreeReader tree(mirror, commit);
+    auto rendered = renderSource(tree, prod, environment);
+    if (!rendered.ok()) FAIL("render at " << commit << ": " << rendered.status().toString());
+    return std::move(rendered).value();
+  };
+  const auto at_first = render(first);
+  CHECK(at_first.type == SourceType::kKustomize);
+  CHECK_FALSE(at_first.from_cache);
+  REQUIRE(at_first.manifests->entries.size() == 1);
+  CHECK(at_first.manifests->entries[0].key.name == "prod-settings");
+
+  const auto at_second = render(second);  // only docs/ changed: the cached result
+  CHECK(at_second.from_cache);
+  CHECK(at_second.manifests == at_first.manifests);
+
+  const auto at_third = render(third);  // the base changed: rendered again
+  CHECK_FALSE(at_third.from_cache);
+  REQUIRE(at_third.manifests->entries.size() == 1);
+  CHECK(at_third.manifests->entries[0].key.name == "prod-settings-v2");
 }
