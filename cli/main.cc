@@ -1,32 +1,42 @@
-// gitopsctl: the command-line client of gitopsd.
+// gitopsctl: the command-line client of gitopsd. This file only dispatches to command groups.
 #include <cstdio>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "cli/app_commands.h"
+#include "cli/command.h"
 #include "core/version.h"
 
 namespace {
 
 constexpr std::string_view kUsage = R"(gitopsctl - command-line client for gitopsd
 
-Usage: gitopsctl [--version] [-h|--help]
+Usage: gitopsctl COMMAND [ARGS] [flags]
 
-No commands are available in this version.
+Commands:
+  app          manage applications (create, delete)
+
+Flags:
+      --version   print the version and exit
+  -h, --help      print this help and exit
+
+Run 'gitopsctl COMMAND --help' for more about a command.
 )";
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc == 2 && std::string_view(argv[1]) == "--version") {
+  using namespace gitopsd::cli;
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  CommandContext ctx = defaultContext();
+  if (args.size() == 1 && args[0] == "--version") {
     std::printf("gitopsctl %s\n", gitopsd::core::kVersion);
-    return 0;
+    return kExitOk;
   }
-  if (argc == 2 && (std::string_view(argv[1]) == "-h" || std::string_view(argv[1]) == "--help")) {
-    std::fwrite(kUsage.data(), 1, kUsage.size(), stdout);
-    return 0;
-  }
-  std::fprintf(
-      stderr, "gitopsctl: %s\nRun 'gitopsctl --help' for usage.\n",
-      argc < 2 ? "no command given" : ("unknown command '" + std::string(argv[1]) + "'").c_str());
-  return 2;
+  const std::vector<Command> groups = {
+      {"app", "app", "manage applications", &runApp},
+  };
+  return runGroup("", kUsage, groups, std::span<const std::string>(args), ctx);
 }

@@ -1,7 +1,14 @@
 // gitopsd: the GitOps sync daemon. This file only wires components together.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
 #include <cstdio>
+#include <string>
 #include <string_view>
 
+#include "app/daemon.h"
+#include "config/daemon_config.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/version.h"
 
@@ -9,15 +16,17 @@ namespace {
 
 constexpr std::string_view kUsage = R"(gitopsd - GitOps sync daemon
 
-Usage: gitopsd [options]
+Usage: gitopsd --config FILE [options]
+
+Syncs the applications named in FILE (and in its applicationDirs) from Git into their clusters,
+until SIGTERM or SIGINT.
 
 Options:
+  --config FILE        the daemon configuration (gitopsd.yaml)
   --log-level LEVEL    debug, info (default), warn or error
   --log-format FORMAT  logfmt (default) or json
   --version            print the version and exit
   -h, --help           print this help and exit
-
-Syncing applications (--config) is not available in this version.
 )";
 
 int usageError(std::string_view message) {
@@ -31,6 +40,7 @@ int usageError(std::string_view message) {
 int main(int argc, char** argv) {
   using namespace gitopsd::core;
   LogSink& sink = LogSink::standardError();
+  std::string config_path;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     const bool has_value = i + 1 < argc;
@@ -42,7 +52,9 @@ int main(int argc, char** argv) {
       std::fwrite(kUsage.data(), 1, kUsage.size(), stdout);
       return 0;
     }
-    if (arg == "--log-level" && has_value) {
+    if (arg == "--config" && has_value) {
+      config_path = argv[++i];
+    } else if (arg == "--log-level" && has_value) {
       const auto level = parseLogLevel(argv[++i]);
       if (!level) return usageError("--log-level must be debug, info, warn or error");
       sink.setLevel(*level);
@@ -54,6 +66,33 @@ int main(int argc, char** argv) {
       return usageError("unknown or incomplete option '" + std::string(arg) + "'");
     }
   }
-  Logger().error("no applications to sync: --config is not available in this version");
-  return 1;
+  if (config_path.empty()) return usageError("--config FILE is required");
+  Logger logger;
+  auto config = gitopsd::config::loadDaemonConfigFile(config_path);
+  if (!config.ok()) {
+    logger.error("cannot load the configuration", {{"error", config.status().message()}});
+    return 1;
+  }
+  auto daemon = gitopsd::app::Daemon::create(std::move(config).value(), SystemClock::instance(),
+                                             logger);
+  if (!daemon.ok()) {
+    logger.error("cannot start", {{"error", daemon.status().message()}});
+    return 1;
+  }
+  if (Status started = (*daemon)->start(); !started.ok()) {
+    logger.error("cannot start", {{"error", started.message()}});
+    return 1;
+  }
+  boost::asio::io_context io;
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
+  int received = 0;
+  signals.async_wait([&](const boost::system::error_code& error, int signal_number) {
+    if (!error) received = signal_number;
+  });
+  io.run();
+  logger.info("stopping: running syncs end after the object being applied",
+              {{"signal", received == SIGINT ? "SIGINT" : "SIGTERM"}});
+  (*daemon)->stop();
+  logger.info("stopped");
+  return 0;
 }

@@ -38,3 +38,112 @@ make_scratch() {
   SCRATCH="$(mktemp -d "${GITOPSD_TEST_TMP:-/tmp}/test.XXXXXX")"
   on_exit "chmod -R u+w '$SCRATCH' 2>/dev/null; rm -rf '$SCRATCH'"
 }
+
+# --- gitopsd end-to-end helpers ------------------------------------------------------------
+
+# load_git: reads git.env of the git_servers fixture (GIT_DAEMON_URL, GIT_SERVERS_DIR ...) and
+# clears the machine's git settings so the git CLI talks to the test servers plainly.
+load_git() {
+  [[ -n "${GIT_ENV:-}" && -f "$GIT_ENV" ]] ||
+    fail "no test Git servers: ${GIT_ENV:-GIT_ENV unset} missing (did git.servers.up fail?)"
+  set -a; source "$GIT_ENV"; set +a
+  unset GIT_SSL_CAINFO GIT_SSL_CAPATH GIT_CONFIG_GLOBAL GIT_CONFIG_SYSTEM
+}
+
+# new_repo NAME: a bare repository on the test servers and a work tree $SCRATCH/NAME to commit
+# from; prints nothing. Its URL is "$GIT_DAEMON_URL/NAME.git".
+new_repo() {
+  local name="$1"
+  "$GITOPSD_SOURCE_DIR/tests/git/new-repo" "$name" --dir "$GIT_SERVERS_DIR" >/dev/null
+  mkdir -p "$SCRATCH/$name"
+  git -C "$SCRATCH/$name" init -q -b main
+}
+
+# commit_push NAME MESSAGE: commits everything in the work tree and pushes main; prints the id.
+commit_push() {
+  local name="$1" message="$2"
+  git -C "$SCRATCH/$name" add -A
+  git -C "$SCRATCH/$name" -c user.name=test -c user.email=test@localhost commit -q --allow-empty \
+    -m "$message"
+  git -C "$SCRATCH/$name" push -q "$GIT_SERVERS_DIR/repos/$name.git" main
+  git -C "$SCRATCH/$name" rev-parse HEAD
+}
+
+# start_gitopsd CONFIG: runs gitopsd in the background (log $SCRATCH/gitopsd.log, appended),
+# stopped with SIGTERM when the test exits; sets GITOPSD_PID.
+start_gitopsd() {
+  "$GITOPSD_BIN_DIR/gitopsd" --config "$1" --log-level debug >>"$SCRATCH/gitopsd.log" 2>&1 &
+  GITOPSD_PID=$!
+  on_exit "kill $GITOPSD_PID 2>/dev/null; wait $GITOPSD_PID 2>/dev/null; (( \$? == 0 )) || tail -40 '$SCRATCH/gitopsd.log' >&2"
+}
+
+# app_field APP EXPR: a value from the application's status file (Python expression on `s`),
+# e.g. app_field web 's["sync"]["status"]'. Empty when there is no status yet.
+app_field() {
+  python3 - "$STATE_DIR/status/$1.json" "$2" <<'PY' 2>/dev/null || true
+import json, sys
+try:
+    s = json.load(open(sys.argv[1]))
+except Exception:
+    sys.exit(0)
+print(eval(sys.argv[2]))
+PY
+}
+
+# app_is APP SYNC HEALTH: the status file says exactly that (HEALTH "-" for any).
+app_is() {
+  local got
+  got="$(app_field "$1" 's["sync"]["status"] + " " + s["health"]["status"]')"
+  [[ "$3" == "-" && "${got%% *}" == "$2" ]] || [[ "$got" == "$2 $3" ]]
+}
+
+# has_condition APP TYPE
+has_condition() {
+  [[ "$(app_field "$1" 'any(c["type"] == "'"$2"'" for c in s["conditions"])')" == True ]]
+}
+
+# wait_app APP SYNC HEALTH SECONDS: waits for app_is, failing with the last status and log lines.
+wait_app() {
+  local deadline=$((SECONDS + $4))
+  until app_is "$1" "$2" "$3"; do
+    if ((SECONDS >= deadline)); then
+      note "status of $1: $(cat "$STATE_DIR/status/$1.json" 2>/dev/null | head -c 3000)"
+      tail -30 "$SCRATCH/gitopsd.log" >&2
+      fail "$1 is not $2/$3 after $4 s"
+    fi
+    sleep 0.2
+  done
+}
+
+# write_config FILE [EXTRA_YAML]: a gitopsd.yaml for the fixture cluster with state, cache and
+# apps.d in $SCRATCH, a 1 s Git poll; sets STATE_DIR and APPS_DIR.
+write_config() {
+  STATE_DIR="$SCRATCH/state"
+  APPS_DIR="$SCRATCH/apps.d"
+  mkdir -p "$APPS_DIR"
+  cat >"$1" <<YAML
+cluster: {kubeconfig: $KUBECONFIG, context: sandbox}
+git: {pollInterval: 1s}
+render: {kustomize: ${GITOPSD_RENDER_TOOLS_DIR:-/missing}/kustomize, helm: ${GITOPSD_RENDER_TOOLS_DIR:-/missing}/helm}
+paths: {cache: $SCRATCH/cache, state: $STATE_DIR}
+reconcile: {workers: 4, resyncInterval: 30s}
+applicationDirs: [$APPS_DIR]
+${2:-}
+YAML
+}
+
+# write_app FILE NAME REPO PATH NAMESPACE POLICY: an Argo CD Application file; POLICY is the
+# YAML of spec.syncPolicy (e.g. "{automated: {prune: true, selfHeal: true}}").
+write_app() {
+  cat >"$1.tmp" <<YAML
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: $2
+spec:
+  source: {repoURL: '$3', targetRevision: main, path: '$4'}
+  destination: {server: https://kubernetes.default.svc, namespace: $5}
+  syncPolicy: $6
+YAML
+  mv "$1.tmp" "$1"
+}

@@ -1,0 +1,97 @@
+#include "app/live_cache.h"
+
+#include "app/tracking.h"
+
+namespace gitopsd::app {
+
+LiveCache::LiveCache(kube::KubeClient& client, core::Logger logger, ChangeHandler on_change)
+    : client_(client), logger_(std::move(logger)), on_change_(std::move(on_change)) {}
+
+LiveCache::~LiveCache() {
+  const std::unique_lock lock(informers_mutex_);
+  for (auto& [type, informer] : informers_) informer->stop();
+}
+
+core::Status LiveCache::ensure(const kube::GroupVersionKind& type,
+                               std::chrono::milliseconds timeout) {
+  const std::lock_guard start(start_mutex_);
+  kube::Informer* informer = nullptr;
+  {
+    const std::shared_lock lock(informers_mutex_);
+    if (const auto found = informers_.find(type); found != informers_.end()) {
+      informer = found->second.get();
+    }
+  }
+  if (informer == nullptr) {
+    if (auto resource = client_.resourceFor(type); !resource.ok()) return resource.status();
+    auto created = std::make_unique<kube::Informer>(client_, type, kube::InformerOptions{},
+                                                    logger_.with({{"type", type.toString()}}));
+    created->addHandler([this, type](const kube::CacheEvent& event) { onEvent(event, type); });
+    created->start();
+    informer = created.get();
+    const std::unique_lock lock(informers_mutex_);
+    informers_.emplace(type, std::move(created));
+  }
+  if (!informer->waitForSync(timeout)) {
+    return core::Status(core::StatusCode::kTimeout,
+                        "the watch cache of " + type.toString() + " did not sync in time");
+  }
+  return {};
+}
+
+void LiveCache::onEvent(const kube::CacheEvent& event, const kube::GroupVersionKind& type) {
+  std::set<std::string> apps;
+  auto refOf = [&](const kube::Object& object) {
+    const auto& metadata = object["metadata"];
+    return LiveRef{type, metadata.value("namespace", ""), metadata.value("name", "")};
+  };
+  {
+    const std::lock_guard lock(index_mutex_);
+    if (event.old_object) {
+      if (auto owner = owningApp(*event.old_object)) {
+        owned_[*owner].erase(refOf(*event.old_object));
+        apps.insert(*owner);
+      }
+    }
+    if (event.object) {
+      if (auto owner = owningApp(*event.object)) {
+        if (event.type == kube::CacheEventType::kDeleted) {
+          owned_[*owner].erase(refOf(*event.object));
+        } else {
+          owned_[*owner].insert(refOf(*event.object));
+        }
+        apps.insert(*owner);
+      }
+    }
+  }
+  for (const auto& app : apps) on_change_(app);
+}
+
+kube::ObjectSnapshot LiveCache::get(const kube::GroupVersionKind& type, std::string_view namespace_,
+                                    std::string_view name) const {
+  const std::shared_lock lock(informers_mutex_);
+  const auto found = informers_.find(type);
+  if (found == informers_.end()) return nullptr;
+  return found->second->get(namespace_, name);
+}
+
+std::vector<LiveRef> LiveCache::ownedBy(const std::string& app) const {
+  const std::lock_guard lock(index_mutex_);
+  const auto found = owned_.find(app);
+  if (found == owned_.end()) return {};
+  return {found->second.begin(), found->second.end()};
+}
+
+std::size_t LiveCache::informers() const {
+  const std::shared_lock lock(informers_mutex_);
+  return informers_.size();
+}
+
+std::size_t LiveCache::objects() const {
+  const std::shared_lock lock(informers_mutex_);
+  std::size_t total = 0;
+  for (const auto& [type, informer] : informers_) total += informer->size();
+  return total;
+}
+
+}  // namespace gitopsd::app

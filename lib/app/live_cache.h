@@ -1,0 +1,72 @@
+// LiveCache: the live state of one cluster for the kinds the applications manage: one
+// kube::Informer (all namespaces) per GroupVersionKind, started on first use and kept, plus an
+// index of the objects each application owns (tracking.h), kept current by the informers'
+// events. Every change to an owned object (also its deletion, and an object taken over or let
+// go by an application) calls on_change with the application's name, so the reconciler hears
+// about drift as soon as the watch does.
+//
+// Thread safety: every member may be called from any thread. on_change runs on informer threads
+// and must not block (it enqueues). ensure() blocks while a new informer lists.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "core/log.h"
+#include "core/status.h"
+#include "kube/client.h"
+#include "kube/informer.h"
+
+namespace gitopsd::app {
+
+struct LiveRef {
+  kube::GroupVersionKind type;
+  std::string namespace_;
+  std::string name;
+  friend auto operator<=>(const LiveRef&, const LiveRef&) = default;
+};
+
+class LiveCache {
+ public:
+  using ChangeHandler = std::function<void(const std::string& app)>;
+
+  LiveCache(kube::KubeClient& client, core::Logger logger, ChangeHandler on_change);
+  ~LiveCache();  // stops every informer
+  LiveCache(const LiveCache&) = delete;
+  LiveCache& operator=(const LiveCache&) = delete;
+
+  // Watches type from now on; returns once its informer has synced. kNotFound when the server
+  // does not serve the type, kTimeout when the first list takes longer than timeout.
+  core::Status ensure(const kube::GroupVersionKind& type, std::chrono::milliseconds timeout);
+
+  // The cached object, or null (missing, or its type not watched).
+  kube::ObjectSnapshot get(const kube::GroupVersionKind& type, std::string_view namespace_,
+                           std::string_view name) const;
+
+  // Every watched object the application owns.
+  std::vector<LiveRef> ownedBy(const std::string& app) const;
+
+  std::size_t informers() const;
+  std::size_t objects() const;
+
+ private:
+  void onEvent(const kube::CacheEvent& event, const kube::GroupVersionKind& type);
+
+  kube::KubeClient& client_;
+  core::Logger logger_;
+  ChangeHandler on_change_;
+  std::mutex start_mutex_;                     // serialises ensure()
+  mutable std::shared_mutex informers_mutex_;  // guards informers_ (the map)
+  std::map<kube::GroupVersionKind, std::unique_ptr<kube::Informer>> informers_;
+  mutable std::mutex index_mutex_;  // guards owned_
+  std::map<std::string, std::set<LiveRef>> owned_;
+};
+
+}  // namespace gitopsd::app

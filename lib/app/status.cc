@@ -1,0 +1,69 @@
+#include "app/status.h"
+
+#include <ctime>
+
+namespace gitopsd::app {
+
+namespace {
+
+std::string rfc3339(std::chrono::system_clock::time_point time) {
+  if (time.time_since_epoch().count() == 0) return "";
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buffer;
+}
+
+}  // namespace
+
+nlohmann::json AppStatus::toJson() const {
+  nlohmann::json resources_json = nlohmann::json::array();
+  for (const auto& resource : resources) {
+    nlohmann::json item = {{"group", resource.key.group}, {"version", resource.version},
+                           {"kind", resource.key.kind},   {"namespace", resource.key.namespace_},
+                           {"name", resource.key.name},   {"status", resource.status}};
+    if (!resource.health.empty()) {
+      item["health"] = {{"status", resource.health}};
+      if (!resource.health_message.empty()) item["health"]["message"] = resource.health_message;
+    }
+    if (resource.requires_pruning) item["requiresPruning"] = true;
+    if (!resource.message.empty()) item["message"] = resource.message;
+    if (!resource.diff.empty()) item["diff"] = resource.diff;
+    resources_json.push_back(std::move(item));
+  }
+  nlohmann::json conditions_json = nlohmann::json::array();
+  for (const auto& condition : conditions) {
+    conditions_json.push_back({{"type", condition.type}, {"message", condition.message}});
+  }
+  nlohmann::json out = {
+      {"name", name},
+      {"sync", {{"status", sync_status}, {"revision", revision}}},
+      {"health", {{"status", health}}},
+      {"sourceType", source_type},
+      {"resources", std::move(resources_json)},
+      {"conditions", std::move(conditions_json)},
+      {"reconciledAt", rfc3339(reconciled_at)},
+  };
+  if (!health_message.empty()) out["health"]["message"] = health_message;
+  if (operation.sync_id >= 0) {
+    out["operationState"] = {{"id", operation.sync_id},
+                             {"phase", operation.phase},
+                             {"message", operation.message},
+                             {"revision", operation.revision},
+                             {"initiatedBy", operation.initiated_by},
+                             {"startedAt", rfc3339(operation.started_at)},
+                             {"finishedAt", rfc3339(operation.finished_at)}};
+  }
+  return out;
+}
+
+bool AppStatus::hasCondition(std::string_view type) const {
+  for (const auto& condition : conditions) {
+    if (condition.type == type) return true;
+  }
+  return false;
+}
+
+}  // namespace gitopsd::app
