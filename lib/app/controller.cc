@@ -125,7 +125,7 @@ struct AppController::AppRuntime {
     int streak = 0;
     Clock::time_point last{};
   };
-  std::map<ResourceKey, Heal> heals;  // self-heal streaks, per object
+  std::map<ResourceKey, Heal> heals;     // self-heal streaks, per object
   std::map<std::string, Json> dry_runs;  // desiredHash|resourceVersion → predicted
 };
 
@@ -904,7 +904,7 @@ core::Status AppController::executeSync(const std::string& name, const ManagedAp
     for (const auto* task : tasks) {
       if (task->action != sync::Action::kCreateHook) continue;
       if (!task->hasDeletePolicy(succeeded ? sync::HookDeletePolicy::kHookSucceeded
-                                            : sync::HookDeletePolicy::kHookFailed)) {
+                                           : sync::HookDeletePolicy::kHookFailed)) {
         continue;
       }
       if (auto ref = kube::ObjectRef::of(task->object); ref.ok()) {
@@ -957,9 +957,9 @@ core::Status AppController::executeSync(const std::string& name, const ManagedAp
       }
     }
     if (step + 1 < steps.size() && !wait_for.empty()) {
-      Status healthy = waitFor(live, wait_for, options_.wave_timeout,
-                               "wave " + std::to_string(wave) + " of " +
-                                   std::string(sync::phaseName(phase)));
+      Status healthy =
+          waitFor(live, wait_for, options_.wave_timeout,
+                  "wave " + std::to_string(wave) + " of " + std::string(sync::phaseName(phase)));
       if (!healthy.ok()) {
         if (healthy.code() == core::StatusCode::kCancelled) return conclude("Terminated", healthy);
         runSyncFail();

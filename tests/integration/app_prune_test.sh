@@ -75,7 +75,7 @@ YAML
 wait_for 30 "InvalidSpecError on lost" has_condition lost InvalidSpecError
 # An application file that does not parse: reported with file and line, nothing else changes.
 printf 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: [x\n' >"$APPS_DIR/broken.yaml"
-wait_for 30 "the broken file reported" grep -q "broken.yaml:3" "$SCRATCH/gitopsd.log"
+wait_for 30 "the broken file reported with its line" grep -qE "application file rejected.*broken.yaml:[0-9]+" "$SCRATCH/gitopsd.log"
 cm b 3 >"$SCRATCH/apps/kept/b.yaml"
 commit_push apps "b back in kept" >/dev/null
 wait_app kept Synced Healthy 30

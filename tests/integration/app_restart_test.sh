@@ -19,14 +19,11 @@ count_with() { # NAMESPACE VALUE
 }
 all_have() { [[ "$(count_with "$1" "$2")" == "$3" ]]; }
 more_than() { (($(count_with "$1" "$2") > $3)); }
-history_phases() {
-  python3 - "$STATE_DIR/gitopsd.db" "$1" <<'PY'
-import sqlite3, sys
+history_phases() { # APP: the phases of its sync history, oldest first (the state store's table)
+  python3 -c 'import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-tables = [r[0] for r in db.execute("select name from sqlite_master where type='table'")]
-table = next(t for t in tables if "history" in t or "sync" in t)
-print(" ".join(r[0] for r in db.execute(f"select phase from {table} where app = ? order by id", (sys.argv[2],))))
-PY
+print(" ".join(r[0] for r in db.execute("select phase from sync_history where app = ? order by id", (sys.argv[2],))))' \
+    "$STATE_DIR/gitopsd.db" "$1"
 }
 
 new_repo apps

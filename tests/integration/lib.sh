@@ -74,7 +74,7 @@ commit_push() {
 start_gitopsd() {
   "$GITOPSD_BIN_DIR/gitopsd" --config "$1" --log-level debug >>"$SCRATCH/gitopsd.log" 2>&1 &
   GITOPSD_PID=$!
-  on_exit "kill $GITOPSD_PID 2>/dev/null; wait $GITOPSD_PID 2>/dev/null; (( \$? == 0 )) || tail -40 '$SCRATCH/gitopsd.log' >&2"
+  on_exit "kill $GITOPSD_PID 2>/dev/null && { wait $GITOPSD_PID 2>/dev/null || tail -40 '$SCRATCH/gitopsd.log' >&2; }"
 }
 
 # app_field APP EXPR: a value from the application's status file (Python expression on `s`),

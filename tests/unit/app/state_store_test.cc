@@ -86,6 +86,7 @@ TEST_CASE("state store: open creates the database file and an empty store", "[ap
   const std::string path = dir.file("gitopsd.db");
   auto store = openStore(path, clock);
   CHECK(std::filesystem::exists(path));
+  CHECK(std::filesystem::exists(path + "-wal"));  // WAL journaling is on
   CHECK(store->path() == path);
   auto apps = store->listApps();
   REQUIRE(apps.ok());
