@@ -73,8 +73,8 @@ int main(int argc, char** argv) {
     logger.error("cannot load the configuration", {{"error", config.status().message()}});
     return 1;
   }
-  auto daemon = gitopsd::app::Daemon::create(std::move(config).value(), SystemClock::instance(),
-                                             logger);
+  auto daemon =
+      gitopsd::app::Daemon::create(std::move(config).value(), SystemClock::instance(), logger);
   if (!daemon.ok()) {
     logger.error("cannot start", {{"error", daemon.status().message()}});
     return 1;
