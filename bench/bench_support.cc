@@ -1,8 +1,10 @@
 #include "bench_support.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <random>
@@ -135,6 +137,59 @@ RunStats runParallel(const std::string& label, int count, int threads,
 
 double secondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::map<std::string, std::string> loadGitEnv(int argc, char** argv, int index) {
+  const char* path = argc > index ? argv[index] : std::getenv("GIT_ENV");
+  if (path == nullptr) {
+    std::fprintf(stderr, "%s: give the git.env of tests/git/up (or set GIT_ENV)\n", argv[0]);
+    std::exit(2);
+  }
+  std::ifstream in(path);
+  std::map<std::string, std::string> env;
+  for (std::string line; std::getline(in, line);) {
+    const auto equals = line.find('=');
+    if (equals != std::string::npos) env[line.substr(0, equals)] = line.substr(equals + 1);
+  }
+  for (const char* key : {"GIT_DAEMON_URL", "GIT_REPOS_DIR"}) {
+    if (!env.contains(key)) {
+      std::fprintf(stderr, "%s: %s is missing or has no %s\n", argv[0], path, key);
+      std::exit(2);
+    }
+  }
+  return env;
+}
+
+void runOrExit(const std::string& command) {
+  if (std::system(command.c_str()) != 0) {
+    std::fprintf(stderr, "command failed: %s\n", command.c_str());
+    std::exit(1);
+  }
+}
+
+std::string folderName(int i) { return "apps/app-" + std::to_string(i); }
+
+void writeManifestRepository(const std::string& dir, int folders, int files_per_folder) {
+  for (int folder = 0; folder < folders; ++folder) {
+    const std::filesystem::path path = std::filesystem::path(dir) / folderName(folder);
+    std::filesystem::create_directories(path);
+    for (int file = 0; file < files_per_folder; ++file) {
+      const std::string name = "cm-" + std::to_string(folder) + "-" + std::to_string(file);
+      std::ofstream(path / (name + ".yaml"))
+          << "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " << name
+          << "\n  namespace: bench\n  labels:\n    app.kubernetes.io/name: app-" << folder
+          << "\n    app.kubernetes.io/part-of: bench\ndata:\n  index: \"" << file
+          << "\"\n  settings.yaml: |\n    replicas: " << (file % 5 + 1)
+          << "\n    feature: enabled\n    region: eu-west-" << (folder % 3) << '\n';
+    }
+  }
+}
+
+double percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const auto index = static_cast<size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
+  return values[std::min(index, values.size() - 1)];
 }
 
 }  // namespace gitopsd::bench

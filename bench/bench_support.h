@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/log.h"
 #include "kube/client.h"
@@ -53,5 +54,22 @@ RunStats runParallel(const std::string& label, int count, int threads,
                      const std::function<std::string(int)>& work);
 
 double secondsSince(std::chrono::steady_clock::time_point start);
+
+// git.env of the test Git servers (tests/git/up) from argv[index], else $GIT_ENV; exits with a
+// message when neither names a file with GIT_DAEMON_URL and GIT_REPOS_DIR.
+std::map<std::string, std::string> loadGitEnv(int argc, char** argv, int index = 1);
+
+// Runs a shell command; exits naming it when it fails.
+void runOrExit(const std::string& command);
+
+// "apps/app-<i>": the folder of application i in writeManifestRepository's layout.
+std::string folderName(int i);
+
+// Writes folders × files_per_folder ConfigMap files (about 400 bytes each, namespace "bench",
+// names cm-<folder>-<file>) under dir/apps/app-<folder>/.
+void writeManifestRepository(const std::string& dir, int folders, int files_per_folder);
+
+// p in [0, 1] of values (nearest rank); 0 for none.
+double percentile(std::vector<double> values, double p);
 
 }  // namespace gitopsd::bench

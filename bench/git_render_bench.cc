@@ -41,61 +41,9 @@ constexpr int kFilesPerFolder = 10;
 constexpr int kRounds = 3;
 constexpr int kPolls = 20;
 
-std::map<std::string, std::string> loadGitEnv(int argc, char** argv) {
-  const char* path = argc > 1 ? argv[1] : std::getenv("GIT_ENV");
-  if (path == nullptr) {
-    std::fprintf(stderr, "usage: %s GIT_ENV (or set GIT_ENV)\n", argv[0]);
-    std::exit(2);
-  }
-  std::ifstream in(path);
-  std::map<std::string, std::string> env;
-  for (std::string line; std::getline(in, line);) {
-    const auto equals = line.find('=');
-    if (equals != std::string::npos) env[line.substr(0, equals)] = line.substr(equals + 1);
-  }
-  for (const char* key : {"GIT_DAEMON_URL", "GIT_REPOS_DIR"}) {
-    if (!env.contains(key)) {
-      std::fprintf(stderr, "%s: %s is missing or has no %s\n", argv[0], path, key);
-      std::exit(2);
-    }
-  }
-  return env;
-}
-
-void runOrExit(const std::string& command) {
-  if (std::system(command.c_str()) != 0) {
-    std::fprintf(stderr, "command failed: %s\n", command.c_str());
-    std::exit(1);
-  }
-}
-
-std::string folderName(int i) { return "apps/app-" + std::to_string(i); }
-
-void writeRepository(const fs::path& work) {
-  for (int folder = 0; folder < kFolders; ++folder) {
-    const fs::path dir = work / folderName(folder);
-    fs::create_directories(dir);
-    for (int file = 0; file < kFilesPerFolder; ++file) {
-      const std::string name = "cm-" + std::to_string(folder) + "-" + std::to_string(file);
-      std::ofstream(dir / (name + ".yaml"))
-          << "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " << name
-          << "\n  namespace: bench\n  labels:\n    app.kubernetes.io/name: app-" << folder
-          << "\n    app.kubernetes.io/part-of: bench\ndata:\n  index: \"" << file
-          << "\"\n  settings.yaml: |\n    replicas: " << (file % 5 + 1)
-          << "\n    feature: enabled\n    region: eu-west-" << (folder % 3) << '\n';
-    }
-  }
-}
-
 double median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   return values[values.size() / 2];
-}
-
-double percentile(std::vector<double> values, double p) {
-  std::sort(values.begin(), values.end());
-  const auto index = static_cast<size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
-  return values[std::min(index, values.size() - 1)];
 }
 
 std::size_t countYamlBytes(const fs::path& dir) {
@@ -121,10 +69,10 @@ std::size_t renderApps(gitopsd::manifest::TreeReader& tree,
                        const gitopsd::manifest::RenderEnvironment& environment) {
   std::size_t objects = 0;
   for (int folder = 0; folder < kFolders; ++folder) {
-    auto rendered =
-        gitopsd::manifest::renderSource(tree, appSpec(folderName(folder), false), environment);
+    auto rendered = gitopsd::manifest::renderSource(
+        tree, appSpec(gitopsd::bench::folderName(folder), false), environment);
     if (!rendered.ok()) {
-      std::fprintf(stderr, "render %s: %s\n", folderName(folder).c_str(),
+      std::fprintf(stderr, "render %s: %s\n", gitopsd::bench::folderName(folder).c_str(),
                    rendered.status().toString().c_str());
       std::exit(1);
     }
@@ -145,7 +93,7 @@ T valueOrExit(gitopsd::core::Result<T> result, const char* what) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const auto env = loadGitEnv(argc, argv);
+  const auto env = gitopsd::bench::loadGitEnv(argc, argv);
   const fs::path scratch =
       fs::temp_directory_path() / ("gitopsd-bench-git-" + gitopsd::bench::randomSuffix());
   fs::create_directories(scratch);
@@ -158,12 +106,13 @@ int main(int argc, char** argv) {
   progress("writing " + std::to_string(kFolders * kFilesPerFolder) + " manifests in " +
            std::to_string(kFolders) + " folders and pushing them to " + url);
   const fs::path work = scratch / "work";
-  writeRepository(work);
-  runOrExit(git + " init -q --bare -b main " + bare.string() + " && touch " + bare.string() +
-            "/git-daemon-export-ok");
-  runOrExit("cd " + work.string() + " && " + git + " init -q -b main && " + git + " add -A && " +
-            git + " -c user.name=bench -c user.email=bench@localhost commit -q " +
-            "-m manifests && " + git + " push -q " + bare.string() + " main");
+  gitopsd::bench::writeManifestRepository(work.string(), kFolders, kFilesPerFolder);
+  gitopsd::bench::runOrExit(git + " init -q --bare -b main " + bare.string() + " && touch " +
+                            bare.string() + "/git-daemon-export-ok");
+  gitopsd::bench::runOrExit("cd " + work.string() + " && " + git + " init -q -b main && " + git +
+                            " add -A && " + git +
+                            " -c user.name=bench -c user.email=bench@localhost commit -q " +
+                            "-m manifests && " + git + " push -q " + bare.string() + " main");
 
   std::vector<double> cli_seconds;       // bare clone + cat-file of every file
   std::vector<double> checkout_seconds;  // clone with checkout + reading the files
@@ -181,15 +130,16 @@ int main(int argc, char** argv) {
              ": git clone + read, then our mirror + render");
     const fs::path clone = scratch / ("clone-" + std::to_string(round));
     auto start = Clock::now();
-    runOrExit(git + " clone --quiet " + url + " " + clone.string());
+    gitopsd::bench::runOrExit(git + " clone --quiet " + url + " " + clone.string());
     cli_bytes = countYamlBytes(clone);
     checkout_seconds.push_back(secondsSince(start));
 
     const fs::path bare_clone = scratch / ("bare-" + std::to_string(round) + ".git");
     start = Clock::now();
-    runOrExit(git + " clone --quiet --bare " + url + " " + bare_clone.string() + " && " + git +
-              " -C " + bare_clone.string() + " ls-tree -r --name-only HEAD | sed 's/^/HEAD:/' | " +
-              git + " -C " + bare_clone.string() + " cat-file --batch > /dev/null");
+    gitopsd::bench::runOrExit(git + " clone --quiet --bare " + url + " " + bare_clone.string() +
+                              " && " + git + " -C " + bare_clone.string() +
+                              " ls-tree -r --name-only HEAD | sed 's/^/HEAD:/' | " + git + " -C " +
+                              bare_clone.string() + " cat-file --batch > /dev/null");
     cli_seconds.push_back(secondsSince(start));
 
     const fs::path cache_dir = scratch / ("cache-" + std::to_string(round));
@@ -246,7 +196,7 @@ int main(int argc, char** argv) {
   const double cli = median(cli_seconds);
   const double first = median(mirror_seconds) + median(tree_render_seconds);
   const double first_apps = median(mirror_seconds) + median(apps_render_seconds);
-  const double poll_p50 = percentile(poll_ms, 0.5);
+  const double poll_p50 = gitopsd::bench::percentile(poll_ms, 0.5);
   const double poll_max = *std::max_element(poll_ms.begin(), poll_ms.end());
   std::printf(
       "\ngit render benchmark: %d manifests in %d folders, git daemon on loopback, "
@@ -271,7 +221,7 @@ int main(int argc, char** argv) {
               poll_p50, poll_max,
               poll_max < 20 ? "MET" : (poll_p50 < 20 ? "MET at p50" : "NOT MET"));
   std::printf("  of which the remote check p50       %8.2f ms  (ls-remote through git daemon)\n",
-              percentile(remote_check_ms, 0.5));
+              gitopsd::bench::percentile(remote_check_ms, 0.5));
   std::printf("  render cache: %llu hits, %llu misses, %zu entries\n",
               static_cast<unsigned long long>(stats.hits),
               static_cast<unsigned long long>(stats.misses), stats.entries);
