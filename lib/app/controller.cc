@@ -11,7 +11,6 @@
 #include "git/tree_reader.h"
 #include "git/url.h"
 #include "health/health.h"
-#include "sync/plan.h"
 
 namespace gitopsd::app {
 
@@ -505,7 +504,9 @@ void AppController::reconcile(const std::string& name) {
                    "two objects are " + key.toString() + " once namespaces are defaulted");
       return finish();
     }
-    setTracking(object, name, key);
+    // Hooks are created for each sync and cleaned up by their delete policies: not tracked,
+    // so never pruned, and not compared (below).
+    if (!sync::looksLikeHook(object)) setTracking(object, name, key);
     desired.push_back({type, std::move(key), std::move(object)});
   }
   status.revision = *commit;
@@ -550,13 +551,20 @@ void AppController::reconcile(const std::string& name) {
   bool drift = false;  // something a sync can fix
   std::map<std::string, Json> dry_runs;
   for (const auto& item : desired) {
-    ResourceStatus resource;
-    resource.key = item.key;
-    resource.version = item.type.version;
     sync::ResourceState state;
     state.key = item.key;
     state.desired = item.object;
     state.namespaced = namespaced_by_type[item.type];
+    if (sync::looksLikeHook(item.object)) {  // planned as hooks; nothing to compare
+      if (!unserved.contains(item.type)) {
+        state.live = live.get(item.type, item.key.namespace_, item.key.name);  // to re-create
+      }
+      states.push_back(std::move(state));
+      continue;
+    }
+    ResourceStatus resource;
+    resource.key = item.key;
+    resource.version = item.type.version;
     kube::ObjectSnapshot current = unserved.contains(item.type)
                                        ? nullptr
                                        : live.get(item.type, item.key.namespace_, item.key.name);
@@ -616,7 +624,7 @@ void AppController::reconcile(const std::string& name) {
     ResourceKey key{ref.type.group, ref.type.kind, ref.namespace_, ref.name};
     if (!seen.insert(key).second) continue;
     auto current = live.get(ref.type, ref.namespace_, ref.name);
-    if (!current) continue;
+    if (!current || sync::looksLikeHook(*current)) continue;
     ResourceStatus resource;
     resource.key = key;
     resource.version = ref.type.version;

@@ -18,7 +18,7 @@ first="$(commit_push bookinfo "Bookinfo")"
 
 write_config "$SCRATCH/gitopsd.yaml"
 policy="{automated: {prune: true, selfHeal: true}, syncOptions: [CreateNamespace=true]}"
-write_app "$APPS_DIR/bookinfo.yaml" bookinfo "$GIT_DAEMON_URL/bookinfo.git" application bookinfo "$policy"
+write_app "$APPS_DIR/bookinfo.yaml" bookinfo "$(repo_url bookinfo)" application bookinfo "$policy"
 start_gitopsd "$SCRATCH/gitopsd.yaml"
 wait_app bookinfo Synced Healthy 180
 [[ "$(app_field bookinfo 's["sync"]["revision"]')" == "$first" ]] || fail "compared revision is not $first"
@@ -61,7 +61,7 @@ wait_app bookinfo Synced - 60
 
 # selfHeal off, changed in the file without a restart: a hand change stays, OutOfSync.
 policy="{automated: {prune: true, selfHeal: false}, syncOptions: [CreateNamespace=true]}"
-write_app "$APPS_DIR/bookinfo.yaml" bookinfo "$GIT_DAEMON_URL/bookinfo.git" application bookinfo "$policy"
+write_app "$APPS_DIR/bookinfo.yaml" bookinfo "$(repo_url bookinfo)" application bookinfo "$policy"
 sleep 2  # the file watch checks twice a second
 kubectl -n bookinfo scale deployment reviews --replicas=2 >/dev/null
 wait_app bookinfo OutOfSync - 30
@@ -72,7 +72,7 @@ diff_text="$(app_field bookinfo '[r.get("diff", "") for r in s["resources"] if r
 
 # And back on: healed.
 policy="{automated: {prune: true, selfHeal: true}, syncOptions: [CreateNamespace=true]}"
-write_app "$APPS_DIR/bookinfo.yaml" bookinfo "$GIT_DAEMON_URL/bookinfo.git" application bookinfo "$policy"
+write_app "$APPS_DIR/bookinfo.yaml" bookinfo "$(repo_url bookinfo)" application bookinfo "$policy"
 wait_for 15 "reviews healed once selfHeal is back on" replicas_are 1
 wait_app bookinfo Synced Healthy 60
 note "ok"

@@ -1,4 +1,5 @@
-# Prune and bad input, on the api control plane with ConfigMaps: a manifest removed from Git is
+# Prune and bad input, on the full control plane (its garbage collector completes foreground
+# deletions, Argo CD's default for pruning) with ConfigMaps: a manifest removed from Git is
 # pruned with prune on and stays (OutOfSync, requiresPruning) with it off; a commit with invalid
 # YAML is a ComparisonError and changes nothing; a path left without manifests is not pruned
 # without allowEmpty; an unknown destination is an InvalidSpecError while the others run; an
@@ -21,7 +22,7 @@ for app in pruned kept; do
   cm b 1 >"$SCRATCH/apps/$app/b.yaml"
 done
 commit_push apps "two apps" >/dev/null
-url="$GIT_DAEMON_URL/apps.git"
+url="$(repo_url apps)"
 write_config "$SCRATCH/gitopsd.yaml"
 write_app "$APPS_DIR/pruned.yaml" pruned "$url" pruned prune-on \
   "{automated: {prune: true}, syncOptions: [CreateNamespace=true]}"
@@ -79,6 +80,26 @@ wait_for 30 "the broken file reported with its line" grep -qE "application file 
 cm b 3 >"$SCRATCH/apps/kept/b.yaml"
 commit_push apps "b back in kept" >/dev/null
 wait_app kept Synced Healthy 30
+
+# A PreSync hook (a ConfigMap here) and a wave: the hook runs at every sync (re-created,
+# BeforeHookCreation), is never tracked, compared or pruned.
+mkdir -p "$SCRATCH/apps/hooked"
+cm late 1 | sed 's/^metadata:/metadata:\n  annotations: {argocd.argoproj.io\/sync-wave: "1"}/' >"$SCRATCH/apps/hooked/late.yaml"
+cm pre 1 | sed 's/^metadata:/metadata:\n  annotations: {argocd.argoproj.io\/hook: PreSync}/' >"$SCRATCH/apps/hooked/pre.yaml"
+commit_push apps "hooked" >/dev/null
+write_app "$APPS_DIR/hooked.yaml" hooked "$url" hooked hooks \
+  "{automated: {prune: true}, syncOptions: [CreateNamespace=true]}"
+wait_app hooked Synced Healthy 60
+exists hooks pre && exists hooks late || fail "hook or wave-1 object missing"
+hook_uid() { kubectl -n hooks get configmap pre -o jsonpath='{.metadata.uid}'; }
+first_uid="$(hook_uid)"
+[[ -z "$(kubectl -n hooks get configmap pre -o jsonpath='{.metadata.annotations.gitopsd\.io/tracking-id}')" ]] ||
+  fail "the hook carries a tracking annotation"
+cm late 2 | sed 's/^metadata:/metadata:\n  annotations: {argocd.argoproj.io\/sync-wave: "1"}/' >"$SCRATCH/apps/hooked/late.yaml"
+commit_push apps "hooked: late 2" >/dev/null
+wait_for 30 "late updated" value_is hooks late 2
+[[ "$(hook_uid)" != "$first_uid" ]] || fail "the PreSync hook was not re-created for the new sync"
+wait_app hooked Synced Healthy 30
 
 # Removing an application file with the cascade finalizer deletes its objects.
 cat >"$APPS_DIR/cascade.yaml" <<YAML

@@ -30,7 +30,7 @@ new_repo apps
 mkdir -p "$SCRATCH/apps/many"
 many many 300 v1
 commit_push apps "300 ConfigMaps" >/dev/null
-url="$GIT_DAEMON_URL/apps.git"
+url="$(repo_url apps)"
 write_config "$SCRATCH/gitopsd.yaml"
 write_app "$APPS_DIR/many.yaml" many "$url" many crash \
   "{automated: {prune: true, selfHeal: true}, syncOptions: [CreateNamespace=true]}"

@@ -50,14 +50,16 @@ load_git() {
   unset GIT_SSL_CAINFO GIT_SSL_CAPATH GIT_CONFIG_GLOBAL GIT_CONFIG_SYSTEM
 }
 
-# new_repo NAME: a bare repository on the test servers and a work tree $SCRATCH/NAME to commit
-# from; prints nothing. Its URL is "$GIT_DAEMON_URL/NAME.git".
+# new_repo NAME: a bare repository on the test servers, named NAME plus this test's scratch
+# suffix (tests share the servers), and a work tree $SCRATCH/NAME to commit from. Its URL is
+# "$(repo_url NAME)".
 new_repo() {
-  local name="$1"
-  "$GITOPSD_SOURCE_DIR/tests/git/new-repo" "$name" --dir "$GIT_SERVERS_DIR" >/dev/null
-  mkdir -p "$SCRATCH/$name"
-  git -C "$SCRATCH/$name" init -q -b main
+  "$GITOPSD_SOURCE_DIR/tests/git/new-repo" "$(repo_name "$1")" --dir "$GIT_SERVERS_DIR" >/dev/null
+  mkdir -p "$SCRATCH/$1"
+  git -C "$SCRATCH/$1" init -q -b main
 }
+repo_name() { echo "$1-${SCRATCH##*.}"; }
+repo_url() { echo "$GIT_DAEMON_URL/$(repo_name "$1").git"; }
 
 # commit_push NAME MESSAGE: commits everything in the work tree and pushes main; prints the id.
 commit_push() {
@@ -65,7 +67,7 @@ commit_push() {
   git -C "$SCRATCH/$name" add -A
   git -C "$SCRATCH/$name" -c user.name=test -c user.email=test@localhost commit -q --allow-empty \
     -m "$message"
-  git -C "$SCRATCH/$name" push -q "$GIT_SERVERS_DIR/repos/$name.git" main
+  git -C "$SCRATCH/$name" push -q "$GIT_SERVERS_DIR/repos/$(repo_name "$name").git" main
   git -C "$SCRATCH/$name" rev-parse HEAD
 }
 
