@@ -39,8 +39,10 @@ class Daemon {
 
   AppController& controller() { return *controller_; }
 
-  // How often the application files and the config file are checked for changes.
+  // Changes to the application folders and the config file are seen through inotify within
+  // kConfigCheckInterval, and by a full check every kFullCheckInterval where inotify is silent.
   static constexpr std::chrono::milliseconds kConfigCheckInterval{500};
+  static constexpr std::chrono::milliseconds kFullCheckInterval{10'000};
 
  private:
   struct Impl;

@@ -44,7 +44,9 @@ std::optional<std::string> WorkQueue::get() {
     if (delayed_.empty()) {
       changed_.wait(lock);
     } else {
-      changed_.wait_until(lock, delayed_.begin()->first);
+      // A copy: another worker may pop that entry while this one waits.
+      const Clock::time_point next = delayed_.begin()->first;
+      changed_.wait_until(lock, next);
     }
   }
   std::string key = std::move(ready_.front());

@@ -188,6 +188,7 @@ EntryType entryType(git_filemode_t mode) {
 namespace detail {
 struct MirrorState {
   RepoPtr repo;
+  mutable RemotePtr origin;  // of repo, looked up once (lookupOrigin); freed before repo
   std::string url;
   std::string display_url;
   std::string path;
@@ -537,12 +538,17 @@ Status connectAndList(git_remote* remote, CallbackState& callbacks_state, Remote
   return {};
 }
 
-Result<RemotePtr> lookupOrigin(const detail::MirrorState& state) {
-  git_remote* raw = nullptr;
-  if (const int code = git_remote_lookup(&raw, state.repo.get(), "origin"); code < 0) {
-    return state.error(code, "reading remote origin of " + state.path);
+// The remote "origin", looked up once per opened repository and kept: every lookup leaks
+// pcre2 match data inside Debian's libgit2 1.5.1 (about 20 KB), which must not grow with polls.
+Result<git_remote*> lookupOrigin(const detail::MirrorState& state) {
+  if (!state.origin) {
+    git_remote* raw = nullptr;
+    if (const int code = git_remote_lookup(&raw, state.repo.get(), "origin"); code < 0) {
+      return state.error(code, "reading remote origin of " + state.path);
+    }
+    state.origin.reset(raw);
   }
-  return RemotePtr(raw);
+  return state.origin.get();
 }
 
 // Points the mirror's HEAD at the remote's default branch (symbolic), if it changed.
@@ -618,6 +624,7 @@ bool objectExists(const detail::MirrorState& state, const git_oid* id) {
 // Replaces a damaged mirror with an empty one (the caller fetches into it).
 Status reclone(detail::MirrorState& state, const std::string& reason) {
   state.logger.warn("mirror damaged; re-cloning", {{"path", state.path}, {"error", reason}});
+  state.origin.reset();
   state.repo.reset();
   state.damaged = false;
   std::error_code error;
@@ -639,8 +646,8 @@ Result<RemoteRefs> Mirror::listRemote() {
   CallbackState callbacks_state;
   callbacks_state.mirror = state_.get();
   RemoteRefs refs;
-  Status listed = connectAndList(remote->get(), callbacks_state, refs);
-  git_remote_disconnect(remote->get());
+  Status listed = connectAndList(*remote, callbacks_state, refs);
+  git_remote_disconnect(*remote);
   if (!listed.ok()) return listed;
   return refs;
 }
@@ -658,9 +665,9 @@ Status Mirror::fetch() {
       CallbackState callbacks_state;
       callbacks_state.mirror = state_.get();
       RemoteRefs refs;
-      status = connectAndList(remote->get(), callbacks_state, refs);
-      if (status.ok()) status = fetchConnected(*state_, remote->get(), callbacks_state);
-      git_remote_disconnect(remote->get());
+      status = connectAndList(*remote, callbacks_state, refs);
+      if (status.ok()) status = fetchConnected(*state_, *remote, callbacks_state);
+      git_remote_disconnect(*remote);
       if (status.ok()) return updateHead(*state_, refs.head_target);
       const git_error* error = git_error_last();
       if (callbacks_state.failure || error == nullptr || !isLocalCorruption(error->klass) ||
@@ -680,13 +687,13 @@ Result<bool> Mirror::fetchIfMoved() {
   CallbackState callbacks_state;
   callbacks_state.mirror = state_.get();
   RemoteRefs refs;
-  if (Status listed = connectAndList(remote->get(), callbacks_state, refs); !listed.ok()) {
-    git_remote_disconnect(remote->get());
+  if (Status listed = connectAndList(*remote, callbacks_state, refs); !listed.ok()) {
+    git_remote_disconnect(*remote);
     return listed;
   }
   auto local = localRefs(*state_);
   if (!local.ok()) {
-    git_remote_disconnect(remote->get());
+    git_remote_disconnect(*remote);
     return local.status();
   }
   std::map<std::string, std::string> wanted;
@@ -694,19 +701,19 @@ Result<bool> Mirror::fetchIfMoved() {
     if (name.starts_with("refs/")) wanted[name] = oid;
   }
   if (state_->damaged) {
-    git_remote_disconnect(remote->get());
+    git_remote_disconnect(*remote);
     if (Status again = fetch(); !again.ok()) return again;
     return true;
   }
   if (wanted == *local) {
-    git_remote_disconnect(remote->get());
+    git_remote_disconnect(*remote);
     if (Status head = updateHead(*state_, refs.head_target); !head.ok()) return head;
     return false;
   }
   state_->logger.debug("remote refs moved; fetching",
                        {{"remote_refs", wanted.size()}, {"local_refs", local->size()}});
-  Status fetched = fetchConnected(*state_, remote->get(), callbacks_state);
-  git_remote_disconnect(remote->get());
+  Status fetched = fetchConnected(*state_, *remote, callbacks_state);
+  git_remote_disconnect(*remote);
   if (!fetched.ok()) {
     // A damaged mirror gets the full treatment of fetch(), which re-clones it.
     const git_error* error = git_error_last();

@@ -76,7 +76,9 @@ commit_push() {
 start_gitopsd() {
   "$GITOPSD_BIN_DIR/gitopsd" --config "$1" --log-level debug >>"$SCRATCH/gitopsd.log" 2>&1 &
   GITOPSD_PID=$!
-  on_exit "kill $GITOPSD_PID 2>/dev/null && { wait $GITOPSD_PID 2>/dev/null || tail -40 '$SCRATCH/gitopsd.log' >&2; }"
+  # On exit: stop it; a crash (anything but a clean exit, SIGTERM or an already reaped
+  # process) shows the end of its log, where sanitizer reports go.
+  on_exit "kill $GITOPSD_PID 2>/dev/null; wait $GITOPSD_PID 2>/dev/null; rc=\$?; ((rc == 0 || rc == 127 || rc == 143)) || { echo \"gitopsd exited with \$rc; its log (sanitizer reports first):\" >&2; grep -v '^time=' '$SCRATCH/gitopsd.log' | grep -A40 -E 'ERROR: |runtime error' | head -60 >&2; tail -20 '$SCRATCH/gitopsd.log' >&2; }"
 }
 
 # app_field APP EXPR: a value from the application's status file (Python expression on `s`),
