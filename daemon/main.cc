@@ -16,8 +16,7 @@
 // gitopsd cannot free — pcre2 match data of each remote lookup (once per mirror, see
 // lib/git/mirror.cc) and the SSH transport's known_hosts handle and path per connection.
 extern "C" const char* __lsan_default_suppressions() {
-  return "leak:pcre2_match_data_create_8\n"
-         "leak:pcre2_match_8\n"
+  return "leak:libpcre2-8.so\n"
          "leak:libssh2_knownhost_init\n"
          "leak:git_remote_connect_ext\n";
 }

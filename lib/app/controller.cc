@@ -22,6 +22,7 @@ using core::Status;
 using Json = nlohmann::json;
 
 constexpr std::string_view kCascadeFinalizer = "resources-finalizer.argocd.argoproj.io";
+constexpr std::chrono::seconds kExpectationTimeout{5};
 
 manifest::SourceSpec sourceSpecOf(const config::Application& spec) {
   manifest::SourceSpec out;
@@ -92,6 +93,19 @@ std::optional<std::pair<kube::GroupVersionKind, ResourceKey>> parseManagedEntry(
                         std::move(key).value());
 }
 
+// Whether the cache shows the applied version or a later one. resourceVersions are opaque by
+// contract but etcd revisions (decimal) in every apiserver; anything else compares by equality,
+// with kExpectationTimeout as the backstop.
+bool atLeastVersion(const std::string& seen, const std::string& applied) {
+  if (seen.empty()) return false;
+  if (seen == applied) return true;
+  const auto numeric = [](const std::string& text) {
+    return !text.empty() && text.size() < 20 &&
+           std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  return numeric(seen) && numeric(applied) && std::stoull(seen) >= std::stoull(applied);
+}
+
 std::chrono::milliseconds healDelay(int streak, std::chrono::milliseconds base,
                                     std::chrono::milliseconds cap) {
   if (streak <= 0) return std::chrono::milliseconds::zero();
@@ -124,7 +138,9 @@ struct AppController::AppRuntime {
     int streak = 0;
     Clock::time_point last{};
   };
-  std::map<ResourceKey, Heal> heals;     // self-heal streaks, per object
+  std::map<ResourceKey, Heal> heals;            // self-heal streaks, per object
+  std::map<ResourceKey, std::string> expected;  // resourceVersions the last sync applied
+  Clock::time_point expected_since{};
   std::map<std::string, Json> dry_runs;  // desiredHash|resourceVersion → predicted
 };
 
@@ -648,9 +664,37 @@ void AppController::reconcile(const std::string& name) {
 
   // 4. Decide: automated sync once per revision; again for drift only with selfHeal.
   const bool fixable = drift || (prune_pending && auto_prune);
+  // Expectations (as Kubernetes controllers keep them): right after a sync the watch cache may
+  // not show what was applied yet; deciding on it would "heal" our own apply again and count
+  // it as a fight. Until each applied object shows the version the apply returned (or
+  // kExpectationTimeout passes), look again shortly instead of syncing.
+  const auto now = Clock::now();
+  if (fixable && !rt->expected.empty()) {
+    std::map<ResourceKey, const sync::ResourceState*> by_key;
+    for (const auto& state : states) by_key[state.key] = &state;
+    bool stale = false;
+    for (auto it = rt->expected.begin(); it != rt->expected.end();) {
+      const auto found = by_key.find(it->first);
+      const std::string live_version =
+          found != by_key.end() && found->second->live
+              ? (*found->second->live)["metadata"].value("resourceVersion", "")
+              : std::string();
+      if (atLeastVersion(live_version, it->second) ||
+          now - rt->expected_since > kExpectationTimeout) {
+        it = rt->expected.erase(it);
+      } else {
+        stale = true;
+        ++it;
+      }
+    }
+    if (stale) {
+      queue_.addAfter(name, std::chrono::milliseconds(100));
+      return finish();
+    }
+  }
+  rt->expected.clear();
   if (!automatedOn(spec) || !fixable || stopping_) return finish();
   const bool new_revision = *commit != rt->last_synced_revision;
-  const auto now = Clock::now();
   if (!new_revision) {
     if (!spec.sync_policy.automated->self_heal) return finish();
     // Drift of an object soon after healing it means something fights back: heal k of such a
@@ -718,8 +762,9 @@ void AppController::reconcile(const std::string& name) {
   plan_options.revision = *commit;
   plan_options.operation_started = clock_.wallNow();
   const std::string initiated_by = new_revision ? "automated" : "automated (self-heal)";
-  auto outcome =
-      executeSync(name, app, client, live, states, *commit, plan_options, initiated_by, status);
+  std::map<ResourceKey, std::string> applied_versions;
+  auto outcome = executeSync(name, app, client, live, states, *commit, plan_options, initiated_by,
+                             status, applied_versions);
   if (outcome.ok()) {
     rt->last_synced_revision = *commit;
     rt->failed_revision.clear();
@@ -765,6 +810,8 @@ void AppController::reconcile(const std::string& name) {
                              {"next_attempt_in_ms", delay.count()}});
     queue_.addAfter(name, delay);
   }
+  rt->expected = std::move(applied_versions);
+  rt->expected_since = Clock::now();
   if (outcome.ok()) queue_.add(name);  // look again at once (watch events come too)
   finish();
 }
@@ -833,7 +880,8 @@ core::Status AppController::executeSync(const std::string& name, const ManagedAp
                                         const std::vector<sync::ResourceState>& states,
                                         const std::string& commit,
                                         const sync::PlanOptions& plan_options,
-                                        const std::string& initiated_by, AppStatus& status) {
+                                        const std::string& initiated_by, AppStatus& status,
+                                        std::map<ResourceKey, std::string>& applied_versions) {
   auto log = logger_.with({{"app", name}, {"revision", commit.substr(0, 7)}});
   auto begun = store_.beginSync(name, commit, app.spec.source.path, initiated_by, true);
   if (!begun.ok()) return begun.status();
@@ -883,6 +931,7 @@ core::Status AppController::executeSync(const std::string& name, const ManagedAp
         apply.force = true;
         auto applied = client.apply(task.object, apply);
         if (!applied.ok()) return applied.status();
+        applied_versions[task.key] = (*applied)["metadata"].value("resourceVersion", "");
         wait_for.push_back(*ref);
         return {};
       }

@@ -111,7 +111,8 @@ class AppController {
   core::Status executeSync(const std::string& name, const ManagedApp& app, kube::KubeClient& client,
                            LiveCache& live, const std::vector<sync::ResourceState>& states,
                            const std::string& commit, const sync::PlanOptions& plan_options,
-                           const std::string& initiated_by, AppStatus& status);
+                           const std::string& initiated_by, AppStatus& status,
+                           std::map<core::ResourceKey, std::string>& applied_versions);
   // Waits until every object is healthy (kinds without a health check count as soon as they
   // exist); kInvalid when one is Degraded, kTimeout, kCancelled when stopping.
   core::Status waitFor(LiveCache& live, const std::vector<kube::ObjectRef>& objects,

@@ -76,6 +76,9 @@ commit_push() {
 start_gitopsd() {
   "$GITOPSD_BIN_DIR/gitopsd" --config "$1" --log-level debug >>"$SCRATCH/gitopsd.log" 2>&1 &
   GITOPSD_PID=$!
+  # The log outlives the scratch folder: GITOPSD_TEST_TMP/logs/<test>.gitopsd.log.
+  mkdir -p "${GITOPSD_TEST_TMP:-/tmp}/logs"
+  on_exit "cp '$SCRATCH/gitopsd.log' '${GITOPSD_TEST_TMP:-/tmp}/logs/$(basename "$0" .sh).gitopsd.log'"
   # On exit: stop it; a crash (anything but a clean exit, SIGTERM or an already reaped
   # process) shows the end of its log, where sanitizer reports go.
   on_exit "kill $GITOPSD_PID 2>/dev/null; wait $GITOPSD_PID 2>/dev/null; rc=\$?; ((rc == 0 || rc == 127 || rc == 143)) || { echo \"gitopsd exited with \$rc; its log (sanitizer reports first):\" >&2; grep -v '^time=' '$SCRATCH/gitopsd.log' | grep -A40 -E 'ERROR: |runtime error' | head -60 >&2; tail -20 '$SCRATCH/gitopsd.log' >&2; }"
