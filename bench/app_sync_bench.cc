@@ -52,14 +52,6 @@ long cpuTicks(pid_t pid) {
   return utime + stime;
 }
 
-double rssMiB(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
-  }
-  return -1;
-}
-
 // Sum of apiserver_request_total for ConfigMap writes, from the apiserver's /metrics.
 double configMapWrites(const std::map<std::string, std::string>& env) {
   const std::string command = "curl -sf --cacert '" + env.at("CA_FILE") +
@@ -188,7 +180,7 @@ int main(int argc, char** argv) {
   const double cpu_share = static_cast<double>(cpuTicks(pid) - ticks_before) /
                            static_cast<double>(sysconf(_SC_CLK_TCK)) / steady_seconds;
   const double writes = configMapWrites(cluster) - writes_before;
-  const double rss = rssMiB(pid);
+  const double rss = gitopsd::bench::vmRssMiB(pid);
 
   progress("drift-to-heal: " + std::to_string(kHealTrials) + " trials");
   std::vector<double> heal_ms;

@@ -13,10 +13,16 @@
 
 namespace gitopsd::bench {
 
-std::map<std::string, std::string> loadSandboxEnv(int argc, char** argv) {
-  const char* path = argc > 1 ? argv[1] : std::getenv("SANDBOX_ENV");
+namespace {
+
+// KEY=VALUE lines of the file named by argv[index] or the environment variable fallback; exits
+// naming the file and the first of `required` it lacks.
+std::map<std::string, std::string> loadEnvFile(int argc, char** argv, int index,
+                                               const char* fallback, const char* what,
+                                               std::initializer_list<const char*> required) {
+  const char* path = argc > index ? argv[index] : std::getenv(fallback);
   if (path == nullptr) {
-    std::fprintf(stderr, "usage: %s CLUSTER_ENV (or set SANDBOX_ENV)\n", argv[0]);
+    std::fprintf(stderr, "%s: give %s (or set %s)\n", argv[0], what, fallback);
     std::exit(2);
   }
   std::ifstream in(path);
@@ -25,13 +31,20 @@ std::map<std::string, std::string> loadSandboxEnv(int argc, char** argv) {
     const auto equals = line.find('=');
     if (equals != std::string::npos) env[line.substr(0, equals)] = line.substr(equals + 1);
   }
-  for (const char* key : {"KUBECONFIG", "KUBECTL", "APISERVER_URL", "CA_FILE", "ADMIN_TOKEN"}) {
+  for (const char* key : required) {
     if (!env.contains(key)) {
       std::fprintf(stderr, "%s: %s is missing or has no %s\n", argv[0], path, key);
       std::exit(2);
     }
   }
   return env;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> loadSandboxEnv(int argc, char** argv) {
+  return loadEnvFile(argc, argv, 1, "SANDBOX_ENV", "the cluster.env of tests/cluster/up",
+                     {"KUBECONFIG", "KUBECTL", "APISERVER_URL", "CA_FILE", "ADMIN_TOKEN"});
 }
 
 kube::ClusterConfig sandboxConfig(const std::map<std::string, std::string>& env, double qps,
@@ -140,24 +153,17 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 }
 
 std::map<std::string, std::string> loadGitEnv(int argc, char** argv, int index) {
-  const char* path = argc > index ? argv[index] : std::getenv("GIT_ENV");
-  if (path == nullptr) {
-    std::fprintf(stderr, "%s: give the git.env of tests/git/up (or set GIT_ENV)\n", argv[0]);
-    std::exit(2);
+  return loadEnvFile(argc, argv, index, "GIT_ENV", "the git.env of tests/git/up",
+                     {"GIT_DAEMON_URL", "GIT_REPOS_DIR"});
+}
+
+double vmRssMiB(int pid) {
+  std::ifstream status(pid == 0 ? std::string("/proc/self/status")
+                                : "/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;  // kB
   }
-  std::ifstream in(path);
-  std::map<std::string, std::string> env;
-  for (std::string line; std::getline(in, line);) {
-    const auto equals = line.find('=');
-    if (equals != std::string::npos) env[line.substr(0, equals)] = line.substr(equals + 1);
-  }
-  for (const char* key : {"GIT_DAEMON_URL", "GIT_REPOS_DIR"}) {
-    if (!env.contains(key)) {
-      std::fprintf(stderr, "%s: %s is missing or has no %s\n", argv[0], path, key);
-      std::exit(2);
-    }
-  }
-  return env;
+  return -1;
 }
 
 void runOrExit(const std::string& command) {

@@ -59,6 +59,9 @@ double secondsSince(std::chrono::steady_clock::time_point start);
 // message when neither names a file with GIT_DAEMON_URL and GIT_REPOS_DIR.
 std::map<std::string, std::string> loadGitEnv(int argc, char** argv, int index = 1);
 
+// VmRSS of a process (0: this one) in MiB, from /proc; -1 when unreadable.
+double vmRssMiB(int pid = 0);
+
 // Runs a shell command; exits naming it when it fails.
 void runOrExit(const std::string& command);
 

@@ -27,14 +27,6 @@ constexpr int kObjects = 20'000;
 constexpr int kCreateThreads = 32;
 constexpr double kTargetMiB = 80;
 
-double vmRssMiB() {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;  // kB
-  }
-  return -1;
-}
-
 int measure(const std::map<std::string, std::string>& env, const std::string& ns) {
   auto client = gitopsd::bench::makeClientOrExit(gitopsd::bench::sandboxConfig(env, 5000, 5000));
   if (auto resource = client->resourceFor({"", "v1", "ConfigMap"}); !resource.ok()) {
@@ -42,7 +34,7 @@ int measure(const std::map<std::string, std::string>& env, const std::string& ns
     return 1;
   }
   malloc_trim(0);
-  const double before = vmRssMiB();
+  const double before = gitopsd::bench::vmRssMiB();
   progress("informer: listing and watching " + ns);
   gitopsd::kube::InformerOptions options;
   options.namespace_ = ns;
@@ -55,9 +47,9 @@ int measure(const std::map<std::string, std::string>& env, const std::string& ns
     return 1;
   }
   const double sync_seconds = gitopsd::bench::secondsSince(start);
-  const double after = vmRssMiB();
+  const double after = gitopsd::bench::vmRssMiB();
   malloc_trim(0);
-  const double trimmed = vmRssMiB();
+  const double trimmed = gitopsd::bench::vmRssMiB();
   const size_t objects = informer.size();
   const double growth = after - before;
   std::printf("\nwatch cache benchmark: Informer on one namespace of %d small ConfigMaps\n",
