@@ -591,6 +591,11 @@ void AppController::reconcile(const std::string& name) {
       healths.push_back({health::HealthStatus::kMissing, ""});
       state.out_of_sync = true;
     } else {
+      if (const auto owner = owningApp(*current); owner && *owner != name) {
+        // As Argo CD: a warning; syncing takes the object over (both apps keep trying).
+        setCondition(status, "SharedResourceWarning",
+                     item.key.toString() + " is also managed by application '" + *owner + "'");
+      }
       const std::string rv = (*current)["metadata"].value("resourceVersion", "");
       const std::string cache_key = diff::desiredHash(item.object) + "|" + rv;
       Json predicted;
