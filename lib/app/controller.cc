@@ -319,10 +319,12 @@ void AppController::poller(std::stop_token stop) {
         }
       }
     }
-    // Jitter of up to 10% spreads the polls of several daemons.
+    // Jitter spreads the polls of several daemons over time.
     const auto interval = options_.poll_interval;
     const auto jitter = std::chrono::milliseconds(
-        std::uniform_int_distribution<long>(0, std::max<long>(1, interval.count() / 10))(random));
+        options_.poll_jitter.count() > 0
+            ? std::uniform_int_distribution<long>(0, options_.poll_jitter.count())(random)
+            : 0);
     std::unique_lock lock(mutex);
     wake.wait_for(lock, stop, interval + jitter, [] { return false; });
   }

@@ -64,6 +64,7 @@ struct ManagedApp {
 struct ControllerOptions {
   int workers = 4;
   std::chrono::milliseconds poll_interval{std::chrono::minutes(3)};
+  std::chrono::milliseconds poll_jitter{0};  // a random extra delay per poll, at most this
   std::chrono::milliseconds resync_interval{std::chrono::minutes(3)};
   std::chrono::milliseconds watch_sync_timeout{std::chrono::minutes(2)};
   std::chrono::milliseconds wave_timeout{std::chrono::minutes(5)};   // per wave's health

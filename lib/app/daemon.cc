@@ -140,6 +140,7 @@ core::Status Daemon::start() {
   options.workers = cfg.reconcile.workers;
   options.poll_interval =
       std::chrono::duration_cast<std::chrono::milliseconds>(cfg.git.poll_interval);
+  options.poll_jitter = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.git.poll_jitter);
   options.resync_interval =
       std::chrono::duration_cast<std::chrono::milliseconds>(cfg.reconcile.resync_interval);
   options.status_dir = (std::filesystem::path(cfg.paths.state) / "status").string();
