@@ -9,7 +9,9 @@
 //   else writes ConfigMaps in the sandbox). Targets: under 1% of a core, zero writes, RSS under
 //   150 MiB;
 // - drift-to-heal latency: 20 trials, each changing one ConfigMap of a different application
-//   with a merge patch and polling (2 ms) until gitopsd has put it back; p50 and p99.
+//   with a merge patch and polling (2 ms) until gitopsd has put it back; p50 and p99;
+// - the same for Deployments (one more application of 20): scaled to 3 by hand (reverted to
+//   1) and deleted by hand (recreated), 20 trials each, each on another Deployment.
 // Usage: app_sync_bench CLUSTER_ENV GIT_ENV GITOPSD_BINARY
 #include <signal.h>
 #include <sys/wait.h>
@@ -19,6 +21,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
 
@@ -111,6 +114,16 @@ int main(int argc, char** argv) {
            std::to_string(kObjectsPerApp) + " ConfigMaps and pushing them to " + url);
   const fs::path work = scratch / "work";
   gitopsd::bench::writeManifestRepository(work.string(), kApps, kObjectsPerApp);
+  // One more application of kHealTrials Deployments for the Deployment heal trials.
+  fs::create_directories(work / "deployments");
+  for (int i = 0; i < kHealTrials; ++i) {
+    std::ofstream(work / "deployments" / ("web-" + std::to_string(i) + ".yaml"))
+        << "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web-" << i
+        << "\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {app: web-" << i
+        << "}\n  template:\n    metadata:\n      labels: {app: web-" << i
+        << "}\n    spec:\n      containers:\n      - name: web\n        image: "
+           "registry.example/web:1.0\n";
+  }
   gitopsd::bench::runOrExit(git_cli + " init -q --bare -b main " + bare.string() + " && touch " +
                             bare.string() + "/git-daemon-export-ok");
   gitopsd::bench::runOrExit("cd " + work.string() + " && " + git_cli + " init -q -b main && " +
@@ -129,6 +142,14 @@ int main(int argc, char** argv) {
            "  syncPolicy: {automated: {prune: true, selfHeal: true}, syncOptions: "
            "[CreateNamespace=true]}\n";
   }
+  std::ofstream(apps_dir / "deployments.yaml")
+      << "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: deployments}\n"
+         "spec:\n  source: {repoURL: '"
+      << url
+      << "', targetRevision: main, path: deployments}\n"
+         "  destination: {server: https://kubernetes.default.svc, namespace: bench-heal}\n"
+         "  syncPolicy: {automated: {prune: true, selfHeal: true}, syncOptions: "
+         "[CreateNamespace=true]}\n";
   const fs::path config = scratch / "gitopsd.yaml";
   std::ofstream(config) << "cluster: {kubeconfig: " << cluster.at("KUBECONFIG")
                         << ", context: sandbox, qps: 200, burst: 400}\n"
@@ -151,7 +172,7 @@ int main(int argc, char** argv) {
   const fs::path status_dir = scratch / "state" / "status";
   int synced = 0;
   int last_reported = -1;
-  while ((synced = syncedApps(status_dir)) < kApps) {
+  while ((synced = syncedApps(status_dir)) < kApps + 1) {
     if (waitpid(pid, nullptr, WNOHANG) == pid) {
       std::fprintf(stderr, "gitopsd exited; log: %s\n", (scratch / "gitopsd.log").c_str());
       return 1;
@@ -207,6 +228,45 @@ int main(int argc, char** argv) {
     heal_ms.push_back(secondsSince(patched_at) * 1000);
   }
 
+  // Deployments (each trial on another one, so no self-heal backoff applies): scaled by hand,
+  // then deleted by hand; timed until gitopsd has put each back.
+  std::vector<double> scale_ms;
+  std::vector<double> delete_ms;
+  auto waitUntil = [&](const gitopsd::kube::ObjectRef& ref,
+                       const std::function<bool(const gitopsd::kube::Object&)>& healed) {
+    const auto started = Clock::now();
+    for (;;) {
+      auto live = client->get(ref);
+      if (live.ok() && healed(*live)) return secondsSince(started) * 1000;
+      if (secondsSince(started) > 60) {
+        std::fprintf(stderr, "%s not healed within 60 s\n", ref.toString().c_str());
+        return 60'000.0;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  };
+  progress("Deployment heal: " + std::to_string(kHealTrials) + " scale and " +
+           std::to_string(kHealTrials) + " delete trials");
+  for (int i = 0; i < kHealTrials; ++i) {
+    const gitopsd::kube::ObjectRef ref{
+        {"apps", "v1", "Deployment"}, "bench-heal", "web-" + std::to_string(i)};
+    if (!client->patch(ref, gitopsd::kube::PatchType::kJsonMerge, R"({"spec":{"replicas":3}})")
+             .ok()) {
+      continue;
+    }
+    scale_ms.push_back(
+        waitUntil(ref, [](const auto& live) { return live["spec"].value("replicas", 0) == 1; }));
+  }
+  for (int i = 0; i < kHealTrials; ++i) {
+    const gitopsd::kube::ObjectRef ref{
+        {"apps", "v1", "Deployment"}, "bench-heal", "web-" + std::to_string(i)};
+    auto before = client->get(ref);
+    if (!before.ok() || !client->remove(ref).ok()) continue;
+    const std::string old_uid = (*before)["metadata"].value("uid", "");
+    delete_ms.push_back(waitUntil(
+        ref, [&](const auto& live) { return live["metadata"].value("uid", "") != old_uid; }));
+  }
+
   kill(pid, SIGTERM);
   waitpid(pid, nullptr, 0);
   std::printf("\napp sync benchmark: %d applications × %d ConfigMaps, one repository\n", kApps,
@@ -221,8 +281,15 @@ int main(int argc, char** argv) {
   std::printf("  drift-to-heal p50 / p99        %8.0f / %.0f ms  (%zu trials)\n",
               gitopsd::bench::percentile(heal_ms, 0.5), gitopsd::bench::percentile(heal_ms, 0.99),
               heal_ms.size());
-  progress("deleting namespace bench (Background, not waiting)");
+  std::printf("  Deployment scaled, reverted p50 / p99  %5.0f / %.0f ms  (%zu trials)\n",
+              gitopsd::bench::percentile(scale_ms, 0.5), gitopsd::bench::percentile(scale_ms, 0.99),
+              scale_ms.size());
+  std::printf("  Deployment deleted, recreated p50 / p99 %4.0f / %.0f ms  (%zu trials)\n",
+              gitopsd::bench::percentile(delete_ms, 0.5),
+              gitopsd::bench::percentile(delete_ms, 0.99), delete_ms.size());
+  progress("deleting namespaces bench and bench-heal (Background, not waiting)");
   gitopsd::bench::deleteNamespace(*client, "bench");
+  gitopsd::bench::deleteNamespace(*client, "bench-heal");
   std::error_code ignored;
   fs::remove_all(scratch, ignored);
   fs::remove_all(bare, ignored);

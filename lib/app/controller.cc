@@ -928,6 +928,9 @@ core::Status AppController::executeSync(const std::string& name, const ManagedAp
         : *policy == config::PropagationPolicy::kOrphan   ? "Orphan"
                                                           : "Foreground";
   }
+  const bool respect_ignored =
+      app.spec.sync_policy.options.respect_ignore_differences.value_or(false);
+  const std::vector<diff::IgnoreRule> rules = ignoreRulesOf(app.spec);
   auto runTask = [&](const sync::SyncTask& task, std::vector<kube::ObjectRef>& wait_for,
                      std::vector<kube::ObjectRef>& hooks) -> Status {
     auto ref = kube::ObjectRef::of(task.object);
@@ -936,7 +939,14 @@ core::Status AppController::executeSync(const std::string& name, const ManagedAp
       case sync::Action::kApply: {
         kube::ApplyOptions apply;
         apply.force = true;
-        auto applied = client.apply(task.object, apply);
+        kube::Object object = task.object;
+        if (respect_ignored && task.live) {
+          if (Status kept = diff::keepIgnoredLiveValues(object, *task.live, task.key, rules);
+              !kept.ok()) {
+            return kept;
+          }
+        }
+        auto applied = client.apply(object, apply);
         if (!applied.ok()) return applied.status();
         applied_versions[task.key] = (*applied)["metadata"].value("resourceVersion", "");
         wait_for.push_back(*ref);

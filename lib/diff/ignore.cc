@@ -84,4 +84,34 @@ core::Status applyIgnoreRules(json& predicted, json& live, const std::vector<Ign
   return first_error;
 }
 
+core::Status keepIgnoredLiveValues(json& desired, const json& live, const core::ResourceKey& key,
+                                   const std::vector<IgnoreRule>& rules) {
+  auto keep = [&](const JsonPath& path) {
+    if (const json* value = findPath(live, path)) {
+      replacePath(desired, path, *value);
+    } else {
+      removePath(desired, path);
+    }
+  };
+  for (const auto& rule : rules) {
+    if (!matches(rule, key)) continue;
+    for (const auto& pointer : rule.json_pointers) {
+      auto path = parseJsonPointer(pointer);
+      if (!path.ok()) return path.status();
+      keep(*path);
+    }
+    for (const auto& expression : rule.jq_path_expressions) {
+      auto program = compileJqPath(expression);
+      if (!program.ok()) return program.status();
+      auto paths = evaluateJqPath(*program, desired);
+      // Deepest and last first, so removals keep the other paths' indices valid.
+      std::sort(paths.begin(), paths.end(), [](const JsonPath& a, const JsonPath& b) {
+        return std::lexicographical_compare(b.begin(), b.end(), a.begin(), a.end());
+      });
+      for (const auto& path : paths) keep(path);
+    }
+  }
+  return {};
+}
+
 }  // namespace gitopsd::diff

@@ -43,6 +43,17 @@ bool matches(const IgnoreRule& rule, const core::ResourceKey& key);
 // "ignore rule apps/Deployment: unsupported jq path expression '.a | length': ...".
 core::Status validateIgnoreRule(const IgnoreRule& rule);
 
+// Argo CD's RespectIgnoreDifferences=true: before a sync applies `desired`, the fields the
+// matching rules ignore keep their live values, so a sync never reverts what the rules say to
+// ignore. A JSON pointer that exists in live takes the live value (set where desired has the
+// path, else left to the server) and one that does not is removed from desired; a jq path is
+// evaluated on desired, and each selected value is replaced by live's value at the same path
+// or removed when live has none. managedFieldsManagers rules do not change what is applied.
+// Invalid pointers or expressions are kInvalid (validateIgnoreRule checks them beforehand).
+core::Status keepIgnoredLiveValues(nlohmann::json& desired, const nlohmann::json& live,
+                                   const core::ResourceKey& key,
+                                   const std::vector<IgnoreRule>& rules);
+
 // live_managed_fields: the live object's metadata.managedFields array (the watch cache keeps
 // objects without it, so the caller passes it separately); null or [] when unknown.
 core::Status applyIgnoreRules(nlohmann::json& predicted, nlohmann::json& live,

@@ -124,6 +124,16 @@ const json* findPath(const json& root, const JsonPath& path) {
   return node;
 }
 
+bool replacePath(json& root, const JsonPath& path, const json& value) {
+  json* node = &root;
+  for (const auto& step : path) {
+    node = childOf(*node, step);
+    if (node == nullptr) return false;
+  }
+  *node = value;
+  return true;
+}
+
 bool removePath(json& root, const JsonPath& path) {
   if (path.empty()) return false;
   std::vector<json*> chain{&root};

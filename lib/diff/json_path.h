@@ -41,6 +41,10 @@ std::string pathToString(const JsonPath& path);
 // The value at path, or nullptr when it does not exist.
 const nlohmann::json* findPath(const nlohmann::json& root, const JsonPath& path);
 
+// Replaces the value at path with value when the path exists (every step fits); true when it
+// did. Nothing is created: a missing path changes nothing.
+bool replacePath(nlohmann::json& root, const JsonPath& path, const nlohmann::json& value);
+
 // Removes the value at path (see the contract above). True when something was removed.
 bool removePath(nlohmann::json& root, const JsonPath& path);
 

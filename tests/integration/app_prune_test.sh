@@ -101,6 +101,31 @@ wait_for 30 "late updated" value_is hooks late 2
 [[ "$(hook_uid)" != "$first_uid" ]] || fail "the PreSync hook was not re-created for the new sync"
 wait_app hooked Synced Healthy 30
 
+# ignoreDifferences with RespectIgnoreDifferences=true: a hand change to an ignored field is
+# not drift, and a later sync of a new revision keeps it.
+mkdir -p "$SCRATCH/apps/respect"
+cm r 1 >"$SCRATCH/apps/respect/r.yaml"
+commit_push apps "respect" >/dev/null
+cat >"$APPS_DIR/respect.yaml" <<YAML
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: respect}
+spec:
+  source: {repoURL: '$url', path: respect}
+  destination: {server: https://kubernetes.default.svc, namespace: respect}
+  syncPolicy: {automated: {selfHeal: true}, syncOptions: [CreateNamespace=true, RespectIgnoreDifferences=true]}
+  ignoreDifferences: [{kind: ConfigMap, jsonPointers: [/data/v]}]
+YAML
+wait_app respect Synced Healthy 60
+kubectl -n respect patch configmap r --type merge -p '{"data":{"v":"by hand"}}' >/dev/null
+sleep 3
+value_is respect r "by hand" || fail "an ignored field was reverted"
+app_is respect Synced - || fail "an ignored field counts as drift"
+cm s 1 >"$SCRATCH/apps/respect/s.yaml"
+commit_push apps "respect: add s" >/dev/null
+wait_for 30 "s created by the new revision's sync" exists respect s
+value_is respect r "by hand" || fail "the sync overwrote an ignored field"
+
 # Removing an application file with the cascade finalizer deletes its objects.
 cat >"$APPS_DIR/cascade.yaml" <<YAML
 apiVersion: argoproj.io/v1alpha1

@@ -12,6 +12,7 @@ using gitopsd::diff::compileJqPath;
 using gitopsd::diff::evaluateJqPath;
 using gitopsd::diff::IgnoreRule;
 using gitopsd::diff::JsonPath;
+using gitopsd::diff::keepIgnoredLiveValues;
 using gitopsd::diff::matches;
 using gitopsd::diff::parseJsonPointer;
 using gitopsd::diff::pathToString;
@@ -223,4 +224,25 @@ TEST_CASE("diff: applyIgnoreRules applies what it can and returns the first erro
   CHECK(status.code() == StatusCode::kInvalid);
   CHECK_THAT(status.message(), Catch::Contains("'.spec | length'"));
   CHECK(predicted == live);
+}
+
+TEST_CASE("diff: RespectIgnoreDifferences keeps the live values of ignored fields", "[diff]") {
+  json desired = kPod;
+  desired["spec"]["replicas"] = 1;
+  json live = kPod;
+  live["spec"]["replicas"] = 5;                                 // ignored: live wins
+  live["spec"]["containers"][0]["image"] = "app:hand-patched";  // ignored by jq: live wins
+  live["spec"]["containers"][1].erase("image");                 // ignored, absent in live
+  const std::vector<IgnoreRule> rules = {
+      {"", "Pod", "", "", {"/spec/replicas"}, {".spec.containers[].image"}, {}}};
+  const ResourceKey key{"", "Pod", "default", "web"};
+  REQUIRE(keepIgnoredLiveValues(desired, live, key, rules).ok());
+  CHECK(desired["spec"]["replicas"] == 5);
+  CHECK(desired["spec"]["containers"][0]["image"] == "app:hand-patched");
+  CHECK_FALSE(desired["spec"]["containers"][1].contains("image"));
+  // Rules of other kinds change nothing.
+  json untouched = kPod;
+  REQUIRE(
+      keepIgnoredLiveValues(untouched, live, {"apps", "Deployment", "default", "web"}, rules).ok());
+  CHECK(untouched == kPod);
 }
