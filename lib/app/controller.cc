@@ -682,6 +682,10 @@ void AppController::reconcile(const std::string& name) {
     bool stale = false;
     for (auto it = rt->expected.begin(); it != rt->expected.end();) {
       const auto found = by_key.find(it->first);
+      if (found == by_key.end()) {  // not compared (the CreateNamespace namespace): no wait
+        it = rt->expected.erase(it);
+        continue;
+      }
       const std::string live_version =
           found != by_key.end() && found->second->live
               ? (*found->second->live)["metadata"].value("resourceVersion", "")
