@@ -687,9 +687,8 @@ void AppController::reconcile(const std::string& name) {
         continue;
       }
       const std::string live_version =
-          found != by_key.end() && found->second->live
-              ? (*found->second->live)["metadata"].value("resourceVersion", "")
-              : std::string();
+          found->second->live ? (*found->second->live)["metadata"].value("resourceVersion", "")
+                              : std::string();
       if (atLeastVersion(live_version, it->second) ||
           now - rt->expected_since > kExpectationTimeout) {
         it = rt->expected.erase(it);
