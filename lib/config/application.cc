@@ -9,9 +9,9 @@
 #include <utility>
 
 #include "config/application_internal.h"
-#include "config/yaml_emit.h"
 #include "config/yaml_reader.h"
 #include "git/url.h"
+#include "manifest/yaml_write.h"
 
 namespace gitopsd::config {
 namespace {
@@ -841,99 +841,100 @@ core::Result<ParsedApplications> parseApplications(std::string_view file_for_mes
 }
 
 std::string applicationToYaml(const Application& app) {
-  using detail::YamlNode;
-  YamlNode root = YamlNode::map();
-  root.add("apiVersion", YamlNode::string(std::string(kApplicationApiVersion)));
-  root.add("kind", YamlNode::string(std::string(kApplicationKind)));
+  using Yaml = nlohmann::ordered_json;
+  const auto stringList = [](const std::vector<std::string>& values) {
+    Yaml list = Yaml::array();
+    for (const auto& value : values) list.push_back(value);
+    return list;
+  };
+  const auto stringMap = [](const std::map<std::string, std::string>& values) {
+    Yaml map = Yaml::object();
+    for (const auto& [key, value] : values) map[key] = value;
+    return map;
+  };
 
-  YamlNode metadata = YamlNode::map();
-  metadata.add("name", YamlNode::string(app.name));
-  if (!app.namespace_.empty()) metadata.add("namespace", YamlNode::string(app.namespace_));
-  if (!app.labels.empty()) metadata.add("labels", YamlNode::stringMap(app.labels));
-  if (!app.annotations.empty()) metadata.add("annotations", YamlNode::stringMap(app.annotations));
-  if (!app.finalizers.empty()) metadata.add("finalizers", YamlNode::stringList(app.finalizers));
-  root.add("metadata", std::move(metadata));
+  Yaml root = Yaml::object();
+  root["apiVersion"] = std::string(kApplicationApiVersion);
+  root["kind"] = std::string(kApplicationKind);
 
-  YamlNode spec = YamlNode::map();
-  spec.add("project", YamlNode::string(app.project));
+  Yaml metadata = Yaml::object();
+  metadata["name"] = app.name;
+  if (!app.namespace_.empty()) metadata["namespace"] = app.namespace_;
+  if (!app.labels.empty()) metadata["labels"] = stringMap(app.labels);
+  if (!app.annotations.empty()) metadata["annotations"] = stringMap(app.annotations);
+  if (!app.finalizers.empty()) metadata["finalizers"] = stringList(app.finalizers);
+  root["metadata"] = std::move(metadata);
+
+  Yaml spec = Yaml::object();
+  spec["project"] = app.project;
 
   const ApplicationSource& src = app.source;
-  YamlNode source = YamlNode::map();
-  source.add("repoURL", YamlNode::string(src.repo_url));
-  source.add("targetRevision", YamlNode::string(src.target_revision));
-  if (!src.path.empty()) source.add("path", YamlNode::string(src.path));
+  Yaml source = Yaml::object();
+  source["repoURL"] = src.repo_url;
+  source["targetRevision"] = src.target_revision;
+  if (!src.path.empty()) source["path"] = src.path;
   if (src.directory) {
-    YamlNode dir = YamlNode::map();
-    if (src.directory->recurse) dir.add("recurse", YamlNode::boolean(true));
-    if (!src.directory->include.empty())
-      dir.add("include", YamlNode::string(src.directory->include));
-    if (!src.directory->exclude.empty())
-      dir.add("exclude", YamlNode::string(src.directory->exclude));
-    source.add("directory", std::move(dir));
+    Yaml dir = Yaml::object();
+    if (src.directory->recurse) dir["recurse"] = true;
+    if (!src.directory->include.empty()) dir["include"] = src.directory->include;
+    if (!src.directory->exclude.empty()) dir["exclude"] = src.directory->exclude;
+    source["directory"] = std::move(dir);
   }
   if (src.kustomize) {
     const KustomizeSource& k = *src.kustomize;
-    YamlNode node = YamlNode::map();
-    if (!k.name_prefix.empty()) node.add("namePrefix", YamlNode::string(k.name_prefix));
-    if (!k.name_suffix.empty()) node.add("nameSuffix", YamlNode::string(k.name_suffix));
-    if (!k.images.empty()) node.add("images", YamlNode::stringList(k.images));
-    if (!k.common_labels.empty()) node.add("commonLabels", YamlNode::stringMap(k.common_labels));
-    if (!k.common_annotations.empty()) {
-      node.add("commonAnnotations", YamlNode::stringMap(k.common_annotations));
-    }
-    if (!k.namespace_.empty()) node.add("namespace", YamlNode::string(k.namespace_));
-    source.add("kustomize", std::move(node));
+    Yaml node = Yaml::object();
+    if (!k.name_prefix.empty()) node["namePrefix"] = k.name_prefix;
+    if (!k.name_suffix.empty()) node["nameSuffix"] = k.name_suffix;
+    if (!k.images.empty()) node["images"] = stringList(k.images);
+    if (!k.common_labels.empty()) node["commonLabels"] = stringMap(k.common_labels);
+    if (!k.common_annotations.empty()) node["commonAnnotations"] = stringMap(k.common_annotations);
+    if (!k.namespace_.empty()) node["namespace"] = k.namespace_;
+    source["kustomize"] = std::move(node);
   }
   if (src.helm) {
     const HelmSource& h = *src.helm;
-    YamlNode node = YamlNode::map();
-    if (!h.release_name.empty()) node.add("releaseName", YamlNode::string(h.release_name));
-    if (!h.value_files.empty()) node.add("valueFiles", YamlNode::stringList(h.value_files));
-    if (!h.values.empty()) node.add("values", YamlNode::string(h.values));
+    Yaml node = Yaml::object();
+    if (!h.release_name.empty()) node["releaseName"] = h.release_name;
+    if (!h.value_files.empty()) node["valueFiles"] = stringList(h.value_files);
+    if (!h.values.empty()) node["values"] = h.values;
     if (!h.values_object.empty()) {
+      // Parsed as Json, so its keys are written sorted.
       const Json values = Json::parse(h.values_object, nullptr, /*allow_exceptions=*/false);
       // Text that is not JSON is written as a string, which parseApplications refuses.
-      node.add("valuesObject", values.is_discarded() ? YamlNode::string(h.values_object)
-                                                     : YamlNode::fromJson(values));
+      node["valuesObject"] = values.is_discarded() ? Yaml(h.values_object) : Yaml(values);
     }
     if (!h.parameters.empty()) {
-      YamlNode list = YamlNode::seq();
+      Yaml list = Yaml::array();
       for (const auto& parameter : h.parameters) {
-        YamlNode item = YamlNode::map();
-        item.add("name", YamlNode::string(parameter.name));
-        item.add("value", YamlNode::string(parameter.value));
-        if (parameter.force_string) item.add("forceString", YamlNode::boolean(true));
-        list.push(std::move(item));
+        Yaml item = Yaml::object();
+        item["name"] = parameter.name;
+        item["value"] = parameter.value;
+        if (parameter.force_string) item["forceString"] = true;
+        list.push_back(std::move(item));
       }
-      node.add("parameters", std::move(list));
+      node["parameters"] = std::move(list);
     }
-    if (h.skip_crds) node.add("skipCrds", YamlNode::boolean(true));
-    source.add("helm", std::move(node));
+    if (h.skip_crds) node["skipCrds"] = true;
+    source["helm"] = std::move(node);
   }
-  spec.add("source", std::move(source));
+  spec["source"] = std::move(source);
 
-  YamlNode destination = YamlNode::map();
-  if (!app.destination.server.empty()) {
-    destination.add("server", YamlNode::string(app.destination.server));
-  }
-  if (!app.destination.name.empty()) {
-    destination.add("name", YamlNode::string(app.destination.name));
-  }
-  if (!app.destination.namespace_.empty()) {
-    destination.add("namespace", YamlNode::string(app.destination.namespace_));
-  }
-  spec.add("destination", std::move(destination));
+  Yaml destination = Yaml::object();
+  if (!app.destination.server.empty()) destination["server"] = app.destination.server;
+  if (!app.destination.name.empty()) destination["name"] = app.destination.name;
+  if (!app.destination.namespace_.empty()) destination["namespace"] = app.destination.namespace_;
+  spec["destination"] = std::move(destination);
 
   const SyncPolicy& policy = app.sync_policy;
-  YamlNode sync = YamlNode::map();
+  Yaml sync = Yaml::object();
   if (policy.automated) {
     const AutomatedSync& a = *policy.automated;
-    YamlNode node = YamlNode::map();
-    if (!a.enabled) node.add("enabled", YamlNode::boolean(false));
-    if (a.prune) node.add("prune", YamlNode::boolean(true));
-    if (a.self_heal) node.add("selfHeal", YamlNode::boolean(true));
-    if (a.allow_empty) node.add("allowEmpty", YamlNode::boolean(true));
-    sync.add("automated", std::move(node));
+    Yaml node = Yaml::object();
+    if (!a.enabled) node["enabled"] = false;
+    if (a.prune) node["prune"] = true;
+    if (a.self_heal) node["selfHeal"] = true;
+    if (a.allow_empty) node["allowEmpty"] = true;
+    sync["automated"] = std::move(node);
   }
   std::vector<std::string> options;
   const SyncOptions& o = policy.options;
@@ -954,55 +955,49 @@ std::string applicationToYaml(const Application& app) {
   flag("Replace", o.replace);
   flag("FailOnSharedResource", o.fail_on_shared_resource);
   options.insert(options.end(), o.other.begin(), o.other.end());
-  if (!options.empty()) sync.add("syncOptions", YamlNode::stringList(options));
+  if (!options.empty()) sync["syncOptions"] = stringList(options);
   if (policy.retry) {
     const RetryStrategy& r = *policy.retry;
-    YamlNode node = YamlNode::map();
-    if (r.limit != 0) node.add("limit", YamlNode::integer(r.limit));
+    Yaml node = Yaml::object();
+    if (r.limit != 0) node["limit"] = r.limit;
     const RetryBackoff defaults;
     if (!(r.backoff == defaults)) {
-      YamlNode backoff = YamlNode::map();
+      Yaml backoff = Yaml::object();
       if (r.backoff.duration != defaults.duration) {
-        backoff.add("duration", YamlNode::string(formatDuration(r.backoff.duration)));
+        backoff["duration"] = formatDuration(r.backoff.duration);
       }
-      if (r.backoff.factor != defaults.factor) {
-        backoff.add("factor", YamlNode::integer(r.backoff.factor));
-      }
+      if (r.backoff.factor != defaults.factor) backoff["factor"] = r.backoff.factor;
       if (r.backoff.max_duration != defaults.max_duration) {
-        backoff.add("maxDuration", YamlNode::string(formatDuration(r.backoff.max_duration)));
+        backoff["maxDuration"] = formatDuration(r.backoff.max_duration);
       }
-      node.add("backoff", std::move(backoff));
+      node["backoff"] = std::move(backoff);
     }
-    sync.add("retry", std::move(node));
+    sync["retry"] = std::move(node);
   }
-  if (!sync.empty()) spec.add("syncPolicy", std::move(sync));
+  if (!sync.empty()) spec["syncPolicy"] = std::move(sync);
 
   if (!app.ignore_differences.empty()) {
-    YamlNode list = YamlNode::seq();
+    Yaml list = Yaml::array();
     for (const auto& rule : app.ignore_differences) {
-      YamlNode item = YamlNode::map();
-      if (!rule.group.empty()) item.add("group", YamlNode::string(rule.group));
-      item.add("kind", YamlNode::string(rule.kind));
-      if (!rule.name.empty()) item.add("name", YamlNode::string(rule.name));
-      if (!rule.namespace_.empty()) item.add("namespace", YamlNode::string(rule.namespace_));
-      if (!rule.json_pointers.empty()) {
-        item.add("jsonPointers", YamlNode::stringList(rule.json_pointers));
-      }
+      Yaml item = Yaml::object();
+      if (!rule.group.empty()) item["group"] = rule.group;
+      item["kind"] = rule.kind;
+      if (!rule.name.empty()) item["name"] = rule.name;
+      if (!rule.namespace_.empty()) item["namespace"] = rule.namespace_;
+      if (!rule.json_pointers.empty()) item["jsonPointers"] = stringList(rule.json_pointers);
       if (!rule.jq_path_expressions.empty()) {
-        item.add("jqPathExpressions", YamlNode::stringList(rule.jq_path_expressions));
+        item["jqPathExpressions"] = stringList(rule.jq_path_expressions);
       }
       if (!rule.managed_fields_managers.empty()) {
-        item.add("managedFieldsManagers", YamlNode::stringList(rule.managed_fields_managers));
+        item["managedFieldsManagers"] = stringList(rule.managed_fields_managers);
       }
-      list.push(std::move(item));
+      list.push_back(std::move(item));
     }
-    spec.add("ignoreDifferences", std::move(list));
+    spec["ignoreDifferences"] = std::move(list);
   }
-  if (app.revision_history_limit != 10) {
-    spec.add("revisionHistoryLimit", YamlNode::integer(app.revision_history_limit));
-  }
-  root.add("spec", std::move(spec));
-  return root.render();
+  if (app.revision_history_limit != 10) spec["revisionHistoryLimit"] = app.revision_history_limit;
+  root["spec"] = std::move(spec);
+  return manifest::toBlockYaml(root);
 }
 
 core::Status validateApplication(const Application& app) {

@@ -4,9 +4,16 @@
 
 #include <array>
 
+#include "manifest/yaml_write.h"
+
 namespace gitopsd::diff {
 
 using nlohmann::json;
+
+std::string toYaml(const json& value) {
+  if (value.is_null()) return {};
+  return manifest::toBlockYaml(value);
+}
 
 ObjectDiff compareObjects(const core::ResourceKey& key, json predicted, json live,
                           const CompareOptions& options) {

@@ -1,22 +1,12 @@
-// toYaml is hand-written rather than built on yaml-cpp's YAML::Emitter (Debian's 0.7): that
-// emitter leaves strings such as "true", "on", "123" and "0x1F" unquoted (so a string and a
-// number render identically, hiding a real type difference in a diff), writes shortest-but-
-// not-round-trip doubles (0.1 → 0.10000000000000001) and puts empty containers of a block
-// mapping on their own line. The emitter below covers exactly the JSON data model.
+#include "manifest/yaml_write.h"
+
 #include <array>
 #include <cctype>
 #include <charconv>
 #include <cstdint>
 #include <limits>
-#include <string>
-#include <string_view>
 
-#include "diff/diff.h"
-
-namespace gitopsd::diff {
-
-using nlohmann::json;
-
+namespace gitopsd::manifest {
 namespace {
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b) {
@@ -28,6 +18,27 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
     }
   }
   return true;
+}
+
+// The escape for a YAML 1.1 line break (NEL, LS, PS) or a byte order mark starting at `i`, or
+// "" when there is none there. A reader folds or drops these even inside quotes, so they are
+// never written raw.
+std::string_view unicodeBreakEscape(std::string_view s, std::size_t i) {
+  const std::string_view rest = s.substr(i);
+  if (rest.starts_with("\xC2\x85")) return "\\N";
+  if (rest.starts_with("\xE2\x80\xA8")) return "\\L";
+  if (rest.starts_with("\xE2\x80\xA9")) return "\\P";
+  if (rest.starts_with("\xEF\xBB\xBF")) return "\\uFEFF";
+  return {};
+}
+
+std::size_t unicodeBreakLength(std::string_view escape) { return escape == "\\N" ? 2 : 3; }
+
+bool hasUnicodeBreak(std::string_view s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (!unicodeBreakEscape(s, i).empty()) return true;
+  }
+  return false;
 }
 
 // Would a YAML 1.1 or 1.2 reader resolve this plain scalar to null, a bool or a number?
@@ -65,6 +76,8 @@ bool canBePlain(std::string_view s) {
   if (std::string_view("-?:,[]{}#&*!|>'\"%@`").find(s.front()) != std::string_view::npos) {
     return false;
   }
+  // "..." (like "---", already excluded above) ends a document when it starts a line.
+  if (s.starts_with("...")) return false;
   if (s.front() == ' ' || s.back() == ' ' || s.back() == ':') return false;
   if (s.find(": ") != std::string_view::npos || s.find(" #") != std::string_view::npos) {
     return false;
@@ -73,13 +86,14 @@ bool canBePlain(std::string_view s) {
     const auto u = static_cast<unsigned char>(c);
     if (u < 0x20 || u == 0x7f) return false;
   }
-  return true;
+  return !hasUnicodeBreak(s);
 }
 
 void appendQuoted(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   out += '"';
-  for (const char c : s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
     const auto u = static_cast<unsigned char>(c);
     switch (c) {
       case '"':
@@ -102,6 +116,9 @@ void appendQuoted(std::string& out, std::string_view s) {
           out += "\\x";
           out += kHex[u >> 4];
           out += kHex[u & 0xf];
+        } else if (const auto escape = unicodeBreakEscape(s, i); !escape.empty()) {
+          out += escape;
+          i += unicodeBreakLength(escape) - 1;
         } else {
           out += c;
         }
@@ -118,9 +135,9 @@ void appendString(std::string& out, std::string_view s) {
   }
 }
 
-// A literal block keeps a multi-line string readable line by line in a diff. Only used when
-// the text round-trips: printable, no carriage returns, not only newlines, and a first
-// non-empty line that does not start with a space (block indentation is detected from it).
+// A literal block keeps a multi-line string readable line by line. Only used when the text
+// round-trips: printable, no carriage returns, not only newlines, and a first non-empty line
+// that does not start with a space (block indentation is detected from it).
 bool fitsLiteralBlock(std::string_view s) {
   if (s.find('\n') == std::string_view::npos) return false;
   if (s.find_first_not_of('\n') == std::string_view::npos) return false;
@@ -128,6 +145,7 @@ bool fitsLiteralBlock(std::string_view s) {
     const auto u = static_cast<unsigned char>(c);
     if ((u < 0x20 && c != '\n' && c != '\t') || u == 0x7f) return false;
   }
+  if (hasUnicodeBreak(s)) return false;
   const std::size_t first = s.find_first_not_of('\n');
   return s[first] != ' ' && s[first] != '\t';
 }
@@ -151,13 +169,14 @@ void appendLiteralBlock(std::string& out, std::string_view s, int indent) {
   for (std::size_t i = 1; i < trailing; ++i) out += '\n';
 }
 
-void appendNumber(std::string& out, const json& v) {
+template <typename Json>
+void appendNumber(std::string& out, const Json& v) {
   if (v.is_number_integer()) {
-    out += v.is_number_unsigned() ? std::to_string(v.get<std::uint64_t>())
-                                  : std::to_string(v.get<std::int64_t>());
+    out += v.is_number_unsigned() ? std::to_string(v.template get<std::uint64_t>())
+                                  : std::to_string(v.template get<std::int64_t>());
     return;
   }
-  const double d = v.get<double>();
+  const double d = v.template get<double>();
   if (d != d) {
     out += ".nan";
     return;
@@ -177,27 +196,31 @@ void appendNumber(std::string& out, const json& v) {
   out += text;
 }
 
-bool isInline(const json& v) { return !v.is_structured() || v.empty(); }
+template <typename Json>
+bool isInline(const Json& v) {
+  return !v.is_structured() || v.empty();
+}
 
 // An inline value after "key:" or "-": a scalar, {} or [], or a literal block whose lines are
 // indented to `indent`.
-void appendInline(std::string& out, const json& v, int indent) {
+template <typename Json>
+void appendInline(std::string& out, const Json& v, int indent) {
   out += ' ';
   switch (v.type()) {
-    case json::value_t::null:
+    case Json::value_t::null:
       out += "null";
       break;
-    case json::value_t::boolean:
-      out += v.get<bool>() ? "true" : "false";
+    case Json::value_t::boolean:
+      out += v.template get<bool>() ? "true" : "false";
       break;
-    case json::value_t::object:
+    case Json::value_t::object:
       out += "{}";
       break;
-    case json::value_t::array:
+    case Json::value_t::array:
       out += "[]";
       break;
-    case json::value_t::string: {
-      const auto& s = v.get_ref<const std::string&>();
+    case Json::value_t::string: {
+      const auto& s = v.template get_ref<const std::string&>();
       if (fitsLiteralBlock(s)) {
         appendLiteralBlock(out, s, indent);
         return;
@@ -205,10 +228,10 @@ void appendInline(std::string& out, const json& v, int indent) {
       appendString(out, s);
       break;
     }
-    case json::value_t::binary:
+    case Json::value_t::binary:
       out += "\"<binary>\"";
       break;
-    case json::value_t::discarded:
+    case Json::value_t::discarded:
       out += "null";
       break;
     default:
@@ -218,11 +241,13 @@ void appendInline(std::string& out, const json& v, int indent) {
   out += '\n';
 }
 
-void appendNode(std::string& out, const json& v, int indent, bool continues_line);
+template <typename Json>
+void appendNode(std::string& out, const Json& v, int indent, bool continues_line);
 
 // A non-empty mapping whose keys start at column `indent`; when continues_line, the first key
 // goes on the current line (after "- ").
-void appendMapping(std::string& out, const json& obj, int indent, bool continues_line) {
+template <typename Json>
+void appendMapping(std::string& out, const Json& obj, int indent, bool continues_line) {
   bool first = true;
   for (const auto& [key, value] : obj.items()) {
     if (!(first && continues_line)) out.append(static_cast<std::size_t>(indent), ' ');
@@ -239,7 +264,8 @@ void appendMapping(std::string& out, const json& obj, int indent, bool continues
   }
 }
 
-void appendSequence(std::string& out, const json& list, int indent, bool continues_line) {
+template <typename Json>
+void appendSequence(std::string& out, const Json& list, int indent, bool continues_line) {
   bool first = true;
   for (const auto& item : list) {
     if (!(first && continues_line)) out.append(static_cast<std::size_t>(indent), ' ');
@@ -254,7 +280,8 @@ void appendSequence(std::string& out, const json& list, int indent, bool continu
   }
 }
 
-void appendNode(std::string& out, const json& v, int indent, bool continues_line) {
+template <typename Json>
+void appendNode(std::string& out, const Json& v, int indent, bool continues_line) {
   if (v.is_object()) {
     appendMapping(out, v, indent, continues_line);
   } else {
@@ -262,11 +289,9 @@ void appendNode(std::string& out, const json& v, int indent, bool continues_line
   }
 }
 
-}  // namespace
-
-std::string toYaml(const json& value) {
+template <typename Json>
+std::string render(const Json& value) {
   std::string out;
-  if (value.is_null()) return out;
   if (isInline(value)) {
     appendInline(out, value, 2);
     out.erase(0, 1);  // no leading space at the top level
@@ -276,4 +301,16 @@ std::string toYaml(const json& value) {
   return out;
 }
 
-}  // namespace gitopsd::diff
+}  // namespace
+
+std::string toBlockYaml(const nlohmann::json& value) { return render(value); }
+
+std::string toBlockYaml(const nlohmann::ordered_json& value) { return render(value); }
+
+std::string quoteYamlScalar(std::string_view value) {
+  std::string out;
+  appendString(out, value);
+  return out;
+}
+
+}  // namespace gitopsd::manifest
