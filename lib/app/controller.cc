@@ -123,10 +123,8 @@ struct AppController::Desired {
 };
 
 struct AppController::AppRuntime {
-  std::mutex mutex;  // guards app, hard_refresh
+  std::mutex mutex;  // guards app
   ManagedApp app;
-  bool hard_refresh = false;
-  std::atomic<bool> reconciled{false};
   // Owned by the worker reconciling the application (one at a time).
   bool loaded_state = false;
   std::string last_synced_revision;
@@ -248,42 +246,11 @@ void AppController::stop() {
   live_.clear();
 }
 
-void AppController::refresh(const std::string& app, bool hard) {
-  if (auto rt = runtime(app)) {
-    if (hard) {
-      const std::lock_guard lock(rt->mutex);
-      rt->hard_refresh = true;
-    }
-    queue_.add(app);
-  }
-}
-
 std::optional<AppStatus> AppController::status(const std::string& app) const {
   const std::lock_guard lock(apps_mutex_);
   const auto found = statuses_.find(app);
   if (found == statuses_.end()) return std::nullopt;
   return found->second;
-}
-
-std::vector<AppStatus> AppController::statuses() const {
-  const std::lock_guard lock(apps_mutex_);
-  std::vector<AppStatus> out;
-  for (const auto& [name, status] : statuses_) out.push_back(status);
-  return out;
-}
-
-bool AppController::waitForFirstReconcile(std::chrono::milliseconds timeout) const {
-  const auto deadline = Clock::now() + timeout;
-  for (;;) {
-    bool all = true;
-    {
-      const std::lock_guard lock(apps_mutex_);
-      for (const auto& [name, rt] : apps_) all = all && rt->reconciled.load();
-    }
-    if (all) return true;
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
 }
 
 void AppController::worker() {
@@ -450,21 +417,16 @@ void AppController::reconcile(const std::string& name) {
   auto rt = runtime(name);
   if (!rt) return;
   ManagedApp app;
-  bool hard = false;
   {
     const std::lock_guard lock(rt->mutex);
     app = rt->app;
-    hard = std::exchange(rt->hard_refresh, false);
   }
   const auto& spec = app.spec;
   auto log = logger_.with({{"app", name}});
   AppStatus status;
   if (auto previous = this->status(name)) status = *previous;
   status.conditions.clear();
-  auto finish = [&] {
-    publish(name, status);
-    rt->reconciled = true;
-  };
+  auto finish = [&] { publish(name, status); };
   if (!app.spec_error.empty()) {
     setCondition(status, "InvalidSpecError", app.spec_error);
     status.sync_status = "Unknown";
@@ -479,7 +441,6 @@ void AppController::reconcile(const std::string& name) {
     }
     rt->loaded_state = true;
   }
-  if (hard) rt->dry_runs.clear();
 
   // 1. The commit and the rendered manifests; any failure keeps the last good state.
   auto commit = mirrors_.resolve(spec.source.repo_url, spec.source.target_revision);
@@ -487,13 +448,10 @@ void AppController::reconcile(const std::string& name) {
     setCondition(status, "ComparisonError", commit.status().message());
     return finish();
   }
-  manifest::RenderEnvironment environment = options_.render;
-  manifest::RenderCache* cache = hard ? nullptr : environment.cache;
-  environment.cache = cache;
   core::Result<manifest::RenderedSource> rendered = core::internalError("not rendered");
   Status read = mirrors_.withMirror(spec.source.repo_url, [&](const git::Mirror& mirror) {
     git::MirrorTreeReader tree(mirror, *commit);
-    rendered = manifest::renderSource(tree, sourceSpecOf(spec), environment);
+    rendered = manifest::renderSource(tree, sourceSpecOf(spec), options_.render);
     return Status();
   });
   if (!read.ok() || !rendered.ok()) {

@@ -5,7 +5,7 @@
 // longer has. Self-heal re-applies drift as soon as the watch shows it.
 //
 // Flow: level-triggered. Every trigger (a Git poll that moved a repository, a watch event on an
-// owned object, a config change, the periodic resync, refresh()) adds the application's name to
+// owned object, a config change, the periodic resync) adds the application's name to
 // a de-duplicated WorkQueue; `workers` threads take names and run one reconcile each, never two
 // for the same application at once. A reconcile re-reads everything (spec, commit, render,
 // live state) and publishes a new AppStatus; nothing depends on which trigger fired.
@@ -93,14 +93,7 @@ class AppController {
   void start();
   void stop();
 
-  // Queues a reconcile now (hard: also ignores the render and dry-run caches).
-  void refresh(const std::string& app, bool hard = false);
-
   std::optional<AppStatus> status(const std::string& app) const;
-  std::vector<AppStatus> statuses() const;
-
-  // Waits until every application has been reconciled at least once since start (tests).
-  bool waitForFirstReconcile(std::chrono::milliseconds timeout) const;
 
  private:
   struct AppRuntime;

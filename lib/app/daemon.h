@@ -9,7 +9,7 @@
 // keeps its applications' last good definitions (see config/application_dir.h) and is logged
 // with file, line and field.
 //
-// Thread safety: create/start/stop from one thread; controller() may be used from any thread.
+// Thread safety: create/start/stop from one thread.
 #pragma once
 
 #include <memory>
@@ -36,8 +36,6 @@ class Daemon {
   core::Status start();
   // Stops the config watch and the controller (running syncs stop between objects).
   void stop();
-
-  AppController& controller() { return *controller_; }
 
   // Changes to the application folders and the config file are seen through inotify within
   // kConfigCheckInterval, and by a full check every kFullCheckInterval where inotify is silent.

@@ -82,16 +82,4 @@ std::vector<LiveRef> LiveCache::ownedBy(const std::string& app) const {
   return {found->second.begin(), found->second.end()};
 }
 
-std::size_t LiveCache::informers() const {
-  const std::shared_lock lock(informers_mutex_);
-  return informers_.size();
-}
-
-std::size_t LiveCache::objects() const {
-  const std::shared_lock lock(informers_mutex_);
-  std::size_t total = 0;
-  for (const auto& [type, informer] : informers_) total += informer->size();
-  return total;
-}
-
 }  // namespace gitopsd::app

@@ -53,9 +53,6 @@ class LiveCache {
   // Every watched object the application owns.
   std::vector<LiveRef> ownedBy(const std::string& app) const;
 
-  std::size_t informers() const;
-  std::size_t objects() const;
-
  private:
   void onEvent(const kube::CacheEvent& event, const kube::GroupVersionKind& type);
 

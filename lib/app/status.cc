@@ -59,11 +59,4 @@ nlohmann::json AppStatus::toJson() const {
   return out;
 }
 
-bool AppStatus::hasCondition(std::string_view type) const {
-  for (const auto& condition : conditions) {
-    if (condition.type == type) return true;
-  }
-  return false;
-}
-
 }  // namespace gitopsd::app

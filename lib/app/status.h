@@ -52,7 +52,6 @@ struct AppStatus {
   std::chrono::system_clock::time_point reconciled_at;
 
   nlohmann::json toJson() const;
-  bool hasCondition(std::string_view type) const;
 };
 
 }  // namespace gitopsd::app
