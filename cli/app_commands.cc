@@ -72,11 +72,14 @@ create and delete edit the Application files in a folder gitopsd watches (one of
 applicationDirs of its configuration), given by --app-dir DIR or $GITOPSD_APP_DIR. gitopsd
 reads that folder every 0.5 s, so a change takes effect within a second.
 
+The other commands talk to gitopsd's HTTP API at --server (or $GITOPSD_SERVER, default
+127.0.0.1:8080) with the token --token (or $GITOPSD_TOKEN).
+
 Commands:
 )";
   for (const auto& command : appCommands()) {
     std::string left = "  " + std::string(command.synopsis);
-    left.resize(std::max<std::size_t>(left.size() + 2, 16), ' ');
+    left.resize(std::max<std::size_t>(left.size() + 2, 24), ' ');
     help += left + std::string(command.summary) + "\n";
   }
   help += "\nRun 'gitopsctl app COMMAND --help' for the flags of a command.\n";
@@ -184,6 +187,20 @@ const std::vector<Command>& appCommands() {
        &runAppCreate},
       {"delete", "delete NAME", "delete an application (and, by default, its resources)",
        &runAppDelete},
+      {"list", "list", "list the applications with their sync and health status", &runAppList},
+      {"get", "get NAME", "show an application and its resources (--refresh: compare again)",
+       &runAppGet},
+      {"diff", "diff NAME", "show how the live state differs from Git (exit 1: differences)",
+       &runAppDiff},
+      {"sync", "sync NAME", "apply the desired state and wait for the result", &runAppSync},
+      {"rollback", "rollback NAME [ID]", "sync back to the revision of a history entry",
+       &runAppRollback},
+      {"history", "history NAME", "list the syncs of an application", &runAppHistory},
+      {"wait", "wait NAME", "wait until an application is synced, healthy, without operation",
+       &runAppWait},
+      {"manifests", "manifests NAME", "print the desired objects (YAML or JSON)", &runAppManifests},
+      {"terminate-op", "terminate-op NAME", "stop the running (or drop the queued) operation",
+       &runAppTerminateOp},
   };
   return commands;
 }

@@ -105,6 +105,25 @@ core::Result<ParsedArgs> parseArgs(std::span<const std::string> args,
   return parsed;
 }
 
+std::vector<std::string> hoistGlobalFlags(std::vector<std::string> args,
+                                          const std::vector<FlagSpec>& global) {
+  std::size_t end = 0;  // args[0, end) are leading global flags with their values
+  while (end < args.size() && args[end].size() > 2 && args[end].rfind("--", 0) == 0) {
+    const std::string& arg = args[end];
+    const auto eq = arg.find('=');
+    const FlagSpec* spec = findLong(global, arg.substr(2, eq == std::string::npos ? eq : eq - 2));
+    if (spec == nullptr) break;
+    end += (spec->kind == FlagKind::kBool || eq != std::string::npos) ? 1 : 2;
+  }
+  end = std::min(end, args.size());
+  if (end == 0) return args;
+  std::vector<std::string> out(args.begin() + static_cast<std::ptrdiff_t>(end), args.end());
+  const std::size_t at = std::min<std::size_t>(2, out.size());
+  out.insert(out.begin() + static_cast<std::ptrdiff_t>(at), args.begin(),
+             args.begin() + static_cast<std::ptrdiff_t>(end));
+  return out;
+}
+
 std::string flagsHelp(const std::vector<FlagSpec>& flags) {
   std::vector<FlagSpec> all = flags;
   all.push_back({"help", FlagKind::kBool, "", "print this help", 'h'});

@@ -58,6 +58,14 @@ struct ParsedArgs {
 core::Result<ParsedArgs> parseArgs(std::span<const std::string> args,
                                    const std::vector<FlagSpec>& flags);
 
+// argocd's global flags before the command: `gitopsctl --server X app list` is run as
+// `gitopsctl app list --server X`. The leading arguments that are flags of `global` ("--server
+// X", "--server=X", "--insecure") are moved after the two arguments that follow them (the
+// command group and the command); the scan stops at the first other argument. Arguments are
+// returned unchanged when none lead.
+std::vector<std::string> hoistGlobalFlags(std::vector<std::string> args,
+                                          const std::vector<FlagSpec>& global);
+
 // The "Flags:" block of a help text: one line per flag and one for -h/--help, aligned, e.g.
 // "      --repo URL              Git repository URL (spec.source.repoURL)".
 std::string flagsHelp(const std::vector<FlagSpec>& flags);

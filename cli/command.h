@@ -3,7 +3,9 @@
 // one entry and one function.
 //
 // Exit codes: 0 success, 1 an error while doing the work ("gitopsctl: ..." naming the file or
-// field), 2 a command line that cannot be understood (one line naming the bad argument).
+// field), 2 a command line that cannot be understood (one line naming the bad argument). A
+// command that gives 1 another meaning (`app diff`: differences found) uses argocd's generic
+// error code 20 for errors.
 // Not thread-safe: one command runs at a time on one context.
 #pragma once
 
@@ -21,6 +23,7 @@ namespace gitopsd::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
+inline constexpr int kExitGenericError = 20;
 
 struct CommandContext {
   std::FILE* out = stdout;

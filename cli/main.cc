@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/app_commands.h"
+#include "cli/args.h"
 #include "cli/command.h"
 #include "core/version.h"
 
@@ -16,11 +17,15 @@ constexpr std::string_view kUsage = R"(gitopsctl - command-line client for gitop
 Usage: gitopsctl COMMAND [ARGS] [flags]
 
 Commands:
-  app          manage applications (create, delete)
+  app          manage applications (create, delete, list, get, diff, sync, rollback,
+               history, wait, manifests, terminate-op)
 
 Flags:
       --version   print the version and exit
   -h, --help      print this help and exit
+
+The flags that reach gitopsd's HTTP API (--server, --token, --insecure, --ca-file,
+--request-timeout) may come before COMMAND as well as after it.
 
 Run 'gitopsctl COMMAND --help' for more about a command.
 )";
@@ -29,7 +34,8 @@ Run 'gitopsctl COMMAND --help' for more about a command.
 
 int main(int argc, char** argv) {
   using namespace gitopsd::cli;
-  const std::vector<std::string> args(argv + 1, argv + argc);
+  const std::vector<std::string> args =
+      hoistGlobalFlags(std::vector<std::string>(argv + 1, argv + argc), connectionFlags());
   CommandContext ctx = defaultContext();
   if (args.size() == 1 && args[0] == "--version") {
     std::printf("gitopsctl %s\n", gitopsd::core::kVersion);

@@ -10,7 +10,9 @@
 #include "config/daemon_config.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/version.h"
+#include "server/api.h"
 
 // Read only under LeakSanitizer (the asan build): leaks inside Debian's libgit2 1.5.1 that
 // gitopsd cannot free — pcre2 match data of each remote lookup (once per mirror, see
@@ -82,6 +84,7 @@ int main(int argc, char** argv) {
     logger.error("cannot load the configuration", {{"error", config.status().message()}});
     return 1;
   }
+  const gitopsd::config::DaemonConfig settings = *config;
   auto daemon =
       gitopsd::app::Daemon::create(std::move(config).value(), SystemClock::instance(), logger);
   if (!daemon.ok()) {
@@ -90,6 +93,13 @@ int main(int argc, char** argv) {
   }
   if (Status started = (*daemon)->start(); !started.ok()) {
     logger.error("cannot start", {{"error", started.message()}});
+    return 1;
+  }
+  auto api = gitopsd::server::ApiServer::start(
+      settings, (*daemon)->controller(), [] { return defaultMetrics().exposition(); }, logger);
+  if (!api.ok()) {
+    logger.error("cannot start the API", {{"error", api.status().message()}});
+    (*daemon)->stop();
     return 1;
   }
   boost::asio::io_context io;
@@ -101,6 +111,7 @@ int main(int argc, char** argv) {
   io.run();
   logger.info("stopping: running syncs end after the object being applied",
               {{"signal", received == SIGINT ? "SIGINT" : "SIGTERM"}});
+  (*api)->stop();
   (*daemon)->stop();
   logger.info("stopped");
   return 0;

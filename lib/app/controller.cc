@@ -122,9 +122,30 @@ struct AppController::Desired {
   kube::Object object;  // with namespace defaulted and the tracking annotation
 };
 
+struct AppController::SyncRun {
+  std::string initiated_by;
+  bool automated = true;
+  bool dry_run = false;
+  bool force = false;
+  std::string request_id;
+};
+
 struct AppController::AppRuntime {
-  std::mutex mutex;  // guards app
+  std::mutex mutex;  // guards app, pending, refresh, hard_refresh, desired
   ManagedApp app;
+  struct Pending {
+    std::string id;
+    SyncRequest request;
+  };
+  std::optional<Pending> pending;  // an API operation not started yet
+  // The operation a worker took from `pending` and has not published as Running yet; still
+  // shown as pending, so a client never sees it in neither place.
+  std::optional<PendingOperation> starting;
+  bool refresh = false;       // fetch the repository before the next compare
+  bool hard_refresh = false;  // and bypass the render and dry-run caches
+  std::shared_ptr<const DesiredManifests> desired;
+  std::atomic<bool> operating{false};  // an operation (API or automated) is running
+  std::atomic<bool> terminate{false};  // stop the running operation between objects
   // Owned by the worker reconciling the application (one at a time).
   bool loaded_state = false;
   std::string last_synced_revision;
@@ -150,7 +171,40 @@ AppController::AppController(ControllerOptions options, git::MirrorSet& mirrors,
       store_(store),
       clusters_(std::move(clusters)),
       clock_(clock),
-      logger_(std::move(logger)) {}
+      logger_(std::move(logger)),
+      sync_total_(options_.metrics->counter("gitopsd_app_sync_total",
+                                            "Syncs finished, by application and phase.",
+                                            {"name", "phase"})),
+      self_heal_total_(options_.metrics->counter(
+          "gitopsd_app_self_heal_total", "Self-heal syncs started, by application.", {"name"})),
+      reconcile_seconds_(options_.metrics->histogram(
+          "gitopsd_app_reconcile_duration_seconds",
+          "Time one reconcile of an application took (compare, and sync when one ran).",
+          {"name"})) {
+  if (options_.record_events) {
+    for (const auto& [cluster, client] : clusters_) {
+      events_[cluster] =
+          std::make_unique<EventRecorder>(*client, clock_, logger_.with({{"cluster", cluster}}));
+    }
+  }
+  app_info_ = core::ScopedCollector(*options_.metrics, [this](core::Emitter& out) {
+    const std::lock_guard lock(apps_mutex_);
+    for (const auto& [name, rt] : apps_) {
+      const std::lock_guard app_lock(rt->mutex);
+      const auto& spec = rt->app.spec;
+      const auto found = statuses_.find(name);
+      const bool known = found != statuses_.end();
+      out.gauge("gitopsd_app_info", "Information about each application (always 1).",
+                {"name", "project", "repo", "dest_server", "dest_namespace", "sync_status",
+                 "health_status", "autosync_enabled"},
+                {name, spec.project, git::redactUrl(spec.source.repo_url),
+                 spec.destination.server.empty() ? spec.destination.name : spec.destination.server,
+                 spec.destination.namespace_, known ? found->second.sync_status : "Unknown",
+                 known ? found->second.health : "Unknown", automatedOn(spec) ? "true" : "false"},
+                1);
+    }
+  });
+}
 
 AppController::~AppController() { stop(); }
 
@@ -211,8 +265,10 @@ LiveCache* AppController::liveCacheFor(const std::string& cluster) {
   const std::lock_guard lock(live_mutex_);
   auto& slot = live_[cluster];
   if (!slot) {
-    slot = std::make_unique<LiveCache>(*clusters_.at(cluster), logger_.with({{"cluster", cluster}}),
-                                       [this](const std::string& app) { queue_.add(app); });
+    slot = std::make_unique<LiveCache>(
+        *clusters_.at(cluster), logger_.with({{"cluster", cluster}}),
+        [this](const std::string& app) { queue_.add(app); },
+        LiveCacheMetrics{cluster, options_.metrics});
   }
   return slot.get();
 }
@@ -253,10 +309,206 @@ std::optional<AppStatus> AppController::status(const std::string& app) const {
   return found->second;
 }
 
+namespace {
+
+PendingOperation pendingOf(const std::string& id, const SyncRequest& request) {
+  return PendingOperation{id, request.rollback_id ? "rollback" : "sync", request.requested_by};
+}
+
+}  // namespace
+
+std::vector<AppView> AppController::views() const {
+  std::vector<AppView> out;
+  const std::lock_guard lock(apps_mutex_);
+  for (const auto& [name, rt] : apps_) {
+    AppView view;
+    {
+      const std::lock_guard app_lock(rt->mutex);
+      view.spec = rt->app.spec;
+      view.cluster = rt->app.cluster;
+      if (rt->pending) {
+        view.status.pending = pendingOf(rt->pending->id, rt->pending->request);
+      } else if (rt->starting) {
+        view.status.pending = rt->starting;
+      }
+    }
+    if (const auto found = statuses_.find(name); found != statuses_.end()) {
+      auto pending = std::move(view.status.pending);
+      view.status = found->second;
+      view.status.pending = std::move(pending);
+    }
+    view.status.name = name;
+    out.push_back(std::move(view));
+  }
+  return out;  // apps_ is a sorted map
+}
+
+std::optional<AppView> AppController::view(const std::string& app) const {
+  auto rt = runtime(app);
+  if (!rt) return std::nullopt;
+  AppView view;
+  {
+    const std::lock_guard lock(rt->mutex);
+    view.spec = rt->app.spec;
+    view.cluster = rt->app.cluster;
+  }
+  if (auto current = status(app)) view.status = std::move(*current);
+  view.status.name = app;
+  const std::lock_guard lock(rt->mutex);
+  if (rt->pending) {
+    view.status.pending = pendingOf(rt->pending->id, rt->pending->request);
+  } else if (rt->starting) {
+    view.status.pending = rt->starting;
+  }
+  return view;
+}
+
+core::Result<std::string> AppController::requestSync(const std::string& app, SyncRequest request) {
+  auto rt = runtime(app);
+  if (!rt) return core::notFoundError("application '" + app + "' not found");
+  const auto current = status(app);
+  for (const auto& key : request.resources) {
+    const bool known =
+        current && std::any_of(current->resources.begin(), current->resources.end(),
+                               [&](const ResourceStatus& r) { return r.key == key; });
+    if (!known) {
+      return core::invalidError("resources: " + key.toString() +
+                                " is not a resource of application '" + app + "'");
+    }
+  }
+  std::string id;
+  const std::string requested_by = request.requested_by;
+  {
+    const std::lock_guard lock(rt->mutex);
+    if (!rt->app.spec_error.empty()) {
+      return core::invalidError("application '" + app +
+                                "' has an invalid spec: " + rt->app.spec_error);
+    }
+    const bool automated = automatedOn(rt->app.spec);
+    if (automated &&
+        (request.rollback_id ||
+         (!request.revision.empty() && request.revision != rt->app.spec.source.target_revision))) {
+      return core::Status(
+          core::StatusCode::kConflict,
+          std::string(request.rollback_id ? "rollback" : "a sync to another revision") +
+              " cannot be started while automated sync is on for application '" + app +
+              "'; turn syncPolicy.automated off first");
+    }
+    if (rt->pending || rt->operating) {
+      return core::Status(core::StatusCode::kConflict,
+                          "another operation is already " +
+                              std::string(rt->pending ? "queued" : "running") +
+                              " for application '" + app + "'");
+    }
+    id = std::to_string(next_request_++);
+    rt->pending = AppRuntime::Pending{id, std::move(request)};
+  }
+  logger_.info("operation requested", {{"app", app}, {"request_id", id}, {"by", requested_by}});
+  queue_.add(app);
+  return id;
+}
+
+core::Result<std::string> AppController::requestRollback(const std::string& app, std::int64_t id,
+                                                         SyncRequest request) {
+  if (!runtime(app)) return core::notFoundError("application '" + app + "' not found");
+  auto record = store_.record(app, id);
+  if (!record.ok()) return record.status();
+  if (!record->has_value()) {
+    return core::notFoundError("application '" + app + "' has no history record " +
+                               std::to_string(id));
+  }
+  request.revision = (*record)->revision;
+  request.rollback_id = id;
+  return requestSync(app, std::move(request));
+}
+
+core::Status AppController::terminate(const std::string& app) {
+  auto rt = runtime(app);
+  if (!rt) return core::notFoundError("application '" + app + "' not found");
+  {
+    const std::lock_guard lock(rt->mutex);
+    if (rt->pending) {
+      rt->pending.reset();
+      logger_.info("queued operation dropped", {{"app", app}});
+      return {};
+    }
+  }
+  if (!rt->operating) {
+    return core::notFoundError("application '" + app + "' has no operation running");
+  }
+  rt->terminate = true;
+  logger_.info("terminating the running operation", {{"app", app}});
+  return {};
+}
+
+core::Status AppController::refresh(const std::string& app, bool hard) {
+  auto rt = runtime(app);
+  if (!rt) return core::notFoundError("application '" + app + "' not found");
+  {
+    const std::lock_guard lock(rt->mutex);
+    rt->refresh = true;
+    rt->hard_refresh = rt->hard_refresh || hard;
+  }
+  queue_.add(app);
+  return {};
+}
+
+std::vector<std::string> AppController::refreshWhere(
+    const std::function<bool(const config::Application&)>& matches) {
+  std::vector<std::string> names;
+  {
+    const std::lock_guard lock(apps_mutex_);
+    for (const auto& [name, rt] : apps_) {
+      const std::lock_guard app_lock(rt->mutex);
+      if (!matches(rt->app.spec)) continue;
+      rt->refresh = true;
+      names.push_back(name);
+    }
+  }
+  for (const auto& name : names) queue_.add(name);
+  return names;
+}
+
+core::Result<DesiredManifests> AppController::manifests(const std::string& app) const {
+  auto rt = runtime(app);
+  if (!rt) return core::notFoundError("application '" + app + "' not found");
+  const std::lock_guard lock(rt->mutex);
+  if (!rt->desired) {
+    return core::unavailableError("application '" + app +
+                                  "' has not been rendered yet (see its conditions)");
+  }
+  return *rt->desired;
+}
+
+core::Result<std::vector<SyncRecord>> AppController::history(const std::string& app) const {
+  if (!runtime(app)) return core::notFoundError("application '" + app + "' not found");
+  return store_.history(app, StateStore::kDefaultHistoryLimit);
+}
+
+bool AppController::ready(std::string& reason) const {
+  if (!started_) {
+    reason = "the controller has not started";
+    return false;
+  }
+  const std::lock_guard lock(apps_mutex_);
+  std::size_t waiting = 0;
+  std::string first;
+  for (const auto& [name, rt] : apps_) {
+    if (statuses_.contains(name)) continue;
+    if (waiting++ == 0) first = name;
+  }
+  if (waiting == 0) return true;
+  reason = std::to_string(waiting) + " application(s) not compared yet, e.g. '" + first + "'";
+  return false;
+}
+
 void AppController::worker() {
   while (auto name = queue_.get()) {
     try {
+      const auto began = Clock::now();
       reconcile(*name);
+      reconcile_seconds_.labels({*name}).observe(
+          std::chrono::duration<double>(Clock::now() - began).count());
     } catch (const std::exception& error) {
       logger_.error("reconcile failed unexpectedly", {{"app", *name}, {"error", error.what()}});
       queue_.addAfter(*name, std::chrono::seconds(5));
@@ -404,10 +656,14 @@ core::Result<std::vector<std::pair<kube::GroupVersionKind, kube::Object>>> scope
   return out;
 }
 
-std::string resultsJson(const std::vector<std::pair<std::string, std::string>>& results) {
+std::string resultsJson(const std::vector<ResourceResult>& results) {
   Json out = Json::array();
-  for (const auto& [object, result] : results)
-    out.push_back({{"object", object}, {"result", result}});
+  for (const auto& result : results) {
+    out.push_back({{"object", result.key.toString()},
+                   {"action", result.action},
+                   {"result", result.message},
+                   {"ok", result.ok}});
+  }
   return out.dump();
 }
 
@@ -417,16 +673,52 @@ void AppController::reconcile(const std::string& name) {
   auto rt = runtime(name);
   if (!rt) return;
   ManagedApp app;
+  std::optional<AppRuntime::Pending> op;
+  bool refresh = false;
+  bool hard = false;
   {
     const std::lock_guard lock(rt->mutex);
     app = rt->app;
+    op = std::exchange(rt->pending, std::nullopt);
+    if (op) {
+      rt->operating = true;
+      rt->terminate = false;
+      rt->starting = pendingOf(op->id, op->request);
+    }
+    refresh = std::exchange(rt->refresh, false) || op;
+    hard = std::exchange(rt->hard_refresh, false);
   }
   const auto& spec = app.spec;
   auto log = logger_.with({{"app", name}});
   AppStatus status;
   if (auto previous = this->status(name)) status = *previous;
   status.conditions.clear();
-  auto finish = [&] { publish(name, status); };
+  status.pending.reset();
+  // An API operation ends in operationState whatever happens: one that could not start (the
+  // revision does not resolve, the render fails ...) is an Error with the reason.
+  const auto started_at = clock_.wallNow();
+  auto finish = [&] {
+    if (op) {
+      if (status.operation.request_id != op->id) {
+        status.operation = OperationState{};
+        status.operation.request_id = op->id;
+        status.operation.phase = "Error";
+        status.operation.message = status.conditions.empty()
+                                       ? std::string("the operation could not start")
+                                       : status.conditions.back().message;
+        status.operation.initiated_by = op->request.requested_by;
+        status.operation.dry_run = op->request.dry_run;
+        status.operation.started_at = started_at;
+        status.operation.finished_at = clock_.wallNow();
+      }
+      rt->operating = false;
+    }
+    publish(name, status);
+    if (op) {
+      const std::lock_guard lock(rt->mutex);
+      rt->starting.reset();
+    }
+  };
   if (!app.spec_error.empty()) {
     setCondition(status, "InvalidSpecError", app.spec_error);
     status.sync_status = "Unknown";
@@ -443,7 +735,11 @@ void AppController::reconcile(const std::string& name) {
   }
 
   // 1. The commit and the rendered manifests; any failure keeps the last good state.
-  auto commit = mirrors_.resolve(spec.source.repo_url, spec.source.target_revision);
+  if (refresh) (void)mirrors_.poll(spec.source.repo_url);  // failures are in the poll's log
+  if (hard) rt->dry_runs.clear();
+  const std::string& wanted_revision =
+      op && !op->request.revision.empty() ? op->request.revision : spec.source.target_revision;
+  auto commit = mirrors_.resolve(spec.source.repo_url, wanted_revision);
   if (!commit.ok()) {
     setCondition(status, "ComparisonError", commit.status().message());
     return finish();
@@ -451,7 +747,9 @@ void AppController::reconcile(const std::string& name) {
   core::Result<manifest::RenderedSource> rendered = core::internalError("not rendered");
   Status read = mirrors_.withMirror(spec.source.repo_url, [&](const git::Mirror& mirror) {
     git::MirrorTreeReader tree(mirror, *commit);
-    rendered = manifest::renderSource(tree, sourceSpecOf(spec), options_.render);
+    manifest::RenderEnvironment render = options_.render;
+    if (hard) render.cache = nullptr;
+    rendered = manifest::renderSource(tree, sourceSpecOf(spec), render);
     return Status();
   });
   if (!read.ok() || !rendered.ok()) {
@@ -487,6 +785,13 @@ void AppController::reconcile(const std::string& name) {
   }
   status.revision = *commit;
   status.source_type = std::string(manifest::sourceTypeName(rendered->type));
+  {
+    auto manifests = std::make_shared<DesiredManifests>();
+    manifests->revision = *commit;
+    for (const auto& item : desired) manifests->objects.push_back(item.object);
+    const std::lock_guard lock(rt->mutex);
+    rt->desired = std::move(manifests);
+  }
 
   // 2. Live state: watch every kind the application has now or had at its last sync.
   std::set<kube::GroupVersionKind> types;
@@ -627,6 +932,75 @@ void AppController::reconcile(const std::string& name) {
   status.health = std::string(health::healthStatusName(aggregated.status));
   status.health_message = aggregated.message;
 
+  // What a successful sync leaves for the next reconcile and the next start.
+  auto rememberSync = [&](const std::vector<sync::ResourceState>& synced) {
+    rt->last_synced_revision = *commit;
+    rt->managed.clear();
+    for (const auto& item : desired) rt->managed.insert(managedEntry(item.type, item.key));
+    for (const auto& state : synced) {
+      if (!state.desired && state.live) {
+        // Kept (not pruned): still ours, still to watch.
+        const auto& object = *state.live;
+        rt->managed.insert(managedEntry(
+            kube::GroupVersionKind::fromApiVersion(object.value("apiVersion", ""), state.key.kind),
+            state.key));
+      }
+    }
+    AppState saved;
+    saved.app = name;
+    saved.last_synced_revision = *commit;
+    saved.last_rendered_key = rendered->cache_key;
+    saved.managed_keys = {rt->managed.begin(), rt->managed.end()};
+    if (Status stored = store_.putAppState(saved); !stored.ok()) {
+      log.error("saving the application's state failed", {{"error", stored.message()}});
+    }
+  };
+
+  // 4a. An operation asked for through the API runs now, whatever the sync policy.
+  if (op) {
+    if (stopping_) return finish();
+    const SyncRequest& request = op->request;
+    std::vector<sync::ResourceState> selected;
+    for (const auto& state : states) {
+      const bool hook = state.desired && sync::looksLikeHook(*state.desired);
+      if (request.resources.empty() ||
+          (!hook && std::find(request.resources.begin(), request.resources.end(), state.key) !=
+                        request.resources.end())) {
+        selected.push_back(state);
+      }
+    }
+    sync::PlanOptions plan_options;
+    plan_options.prune = request.prune;
+    plan_options.allow_empty = true;  // a person asked for exactly this
+    plan_options.prune_last = spec.sync_policy.options.prune_last.value_or(false);
+    plan_options.apply_out_of_sync_only =
+        spec.sync_policy.options.apply_out_of_sync_only.value_or(false);
+    plan_options.create_namespace = spec.sync_policy.options.create_namespace.value_or(false);
+    plan_options.destination_namespace = spec.destination.namespace_;
+    plan_options.revision = *commit;
+    plan_options.operation_started = clock_.wallNow();
+    SyncRun run;
+    run.initiated_by = request.requested_by;
+    run.automated = false;
+    run.dry_run = request.dry_run;
+    run.force = request.force;
+    run.request_id = op->id;
+    std::map<ResourceKey, std::string> applied_versions;
+    auto outcome = executeSync(name, app, *rt, client, live, selected, plan_options, run, status,
+                               applied_versions);
+    if (!outcome.ok()) {
+      setCondition(status, "SyncError", outcome.message());
+    } else if (!request.dry_run) {
+      rememberSync(selected);
+      rt->failed_revision.clear();
+      rt->failed_attempts = 0;
+    }
+    rt->expected = std::move(applied_versions);
+    rt->expected_since = Clock::now();
+    queue_.add(name);  // compare again (against the target revision)
+    return finish();
+  }
+
   // 4. Decide: automated sync once per revision; again for drift only with selfHeal.
   const bool fixable = drift || (prune_pending && auto_prune);
   // Expectations (as Kubernetes controllers keep them): right after a sync the watch cache may
@@ -701,6 +1075,18 @@ void AppController::reconcile(const std::string& name) {
       heal.streak = fought ? heal.streak + 1 : 0;
       heal.last = now;
     }
+    self_heal_total_.labels({name}).inc();
+    if (const auto found = events_.find(app.cluster); found != events_.end()) {
+      std::string objects;
+      for (std::size_t i = 0; i < drifted.size() && i < 5; ++i) {
+        objects += (i == 0 ? "" : ", ") + drifted[i].toString();
+      }
+      if (drifted.size() > 5) objects += " and " + std::to_string(drifted.size() - 5) + " more";
+      found->second->record(
+          InvolvedObject::forApplication(name, spec.destination.namespace_), EventType::kNormal,
+          event_reason::kSelfHeal,
+          "live state drifted from " + commit->substr(0, 7) + "; re-applying " + objects);
+    }
     // Forget objects healed long ago (bounded by the application's size anyway).
     std::erase_if(rt->heals, [&](const auto& item) {
       return now - item.second.last > options_.self_heal_backoff_max * 2;
@@ -729,33 +1115,18 @@ void AppController::reconcile(const std::string& name) {
   plan_options.destination_namespace = spec.destination.namespace_;
   plan_options.revision = *commit;
   plan_options.operation_started = clock_.wallNow();
-  const std::string initiated_by = new_revision ? "automated" : "automated (self-heal)";
+  SyncRun run;
+  run.initiated_by = new_revision ? "automated" : "automated (self-heal)";
   std::map<ResourceKey, std::string> applied_versions;
-  auto outcome = executeSync(name, app, client, live, states, *commit, plan_options, initiated_by,
-                             status, applied_versions);
+  rt->operating = true;
+  rt->terminate = false;
+  auto outcome = executeSync(name, app, *rt, client, live, states, plan_options, run, status,
+                             applied_versions);
+  rt->operating = false;
   if (outcome.ok()) {
-    rt->last_synced_revision = *commit;
+    rememberSync(states);
     rt->failed_revision.clear();
     rt->failed_attempts = 0;
-    rt->managed.clear();
-    for (const auto& item : desired) rt->managed.insert(managedEntry(item.type, item.key));
-    for (const auto& state : states) {
-      if (!state.desired && state.live) {
-        // Kept (not pruned): still ours, still to watch.
-        const auto& object = *state.live;
-        rt->managed.insert(managedEntry(
-            kube::GroupVersionKind::fromApiVersion(object.value("apiVersion", ""), state.key.kind),
-            state.key));
-      }
-    }
-    AppState saved;
-    saved.app = name;
-    saved.last_synced_revision = *commit;
-    saved.last_rendered_key = rendered->cache_key;
-    saved.managed_keys = {rt->managed.begin(), rt->managed.end()};
-    if (Status stored = store_.putAppState(saved); !stored.ok()) {
-      log.error("saving the application's state failed", {{"error", stored.message()}});
-    }
   } else {
     rt->failed_attempts = rt->failed_revision == *commit ? rt->failed_attempts + 1 : 1;
     rt->failed_revision = *commit;
@@ -809,7 +1180,8 @@ Wait waitState(const kube::ObjectSnapshot& object, std::string& message) {
 
 }  // namespace
 
-core::Status AppController::waitFor(LiveCache& live, const std::vector<kube::ObjectRef>& objects,
+core::Status AppController::waitFor(LiveCache& live, const AppRuntime& rt,
+                                    const std::vector<kube::ObjectRef>& objects,
                                     std::chrono::milliseconds timeout, std::string_view what) {
   for (const auto& ref : objects) {
     if (Status watched = live.ensure(ref.type, options_.watch_sync_timeout); !watched.ok()) {
@@ -831,6 +1203,7 @@ core::Status AppController::waitFor(LiveCache& live, const std::vector<kube::Obj
     }
     if (pending.empty()) return {};
     if (stopping_) return core::Status(core::StatusCode::kCancelled, "gitopsd is stopping");
+    if (rt.terminate) return core::Status(core::StatusCode::kCancelled, "terminated by request");
     if (Clock::now() >= deadline) {
       return core::Status(
           core::StatusCode::kTimeout,
@@ -844,34 +1217,65 @@ core::Status AppController::waitFor(LiveCache& live, const std::vector<kube::Obj
 }
 
 core::Status AppController::executeSync(const std::string& name, const ManagedApp& app,
-                                        kube::KubeClient& client, LiveCache& live,
+                                        AppRuntime& rt, kube::KubeClient& client, LiveCache& live,
                                         const std::vector<sync::ResourceState>& states,
-                                        const std::string& commit,
-                                        const sync::PlanOptions& plan_options,
-                                        const std::string& initiated_by, AppStatus& status,
+                                        const sync::PlanOptions& plan_options, const SyncRun& run,
+                                        AppStatus& status,
                                         std::map<ResourceKey, std::string>& applied_versions) {
+  const std::string& commit = plan_options.revision;
   auto log = logger_.with({{"app", name}, {"revision", commit.substr(0, 7)}});
-  auto begun = store_.beginSync(name, commit, app.spec.source.path, initiated_by, true);
-  if (!begun.ok()) return begun.status();
+  // Events are written for real changes only, not for dry runs.
+  EventRecorder* events = nullptr;
+  if (const auto found = events_.find(app.cluster); found != events_.end() && !run.dry_run) {
+    events = found->second.get();
+  }
+  const auto appEvent = [&](EventType type, std::string_view reason, const std::string& message) {
+    if (events == nullptr) return;
+    events->record(InvolvedObject::forApplication(name, app.spec.destination.namespace_), type,
+                   reason, message);
+  };
+  std::int64_t sync_id = -1;
+  if (!run.dry_run) {  // a dry run changes nothing, so it is no part of the history
+    auto begun =
+        store_.beginSync(name, commit, app.spec.source.path, run.initiated_by, run.automated);
+    if (!begun.ok()) return begun.status();
+    sync_id = *begun;
+  }
   status.operation = OperationState{};
-  status.operation.sync_id = *begun;
+  status.operation.sync_id = sync_id;
+  status.operation.request_id = run.request_id;
   status.operation.phase = "Running";
   status.operation.revision = commit;
-  status.operation.initiated_by = initiated_by;
+  status.operation.initiated_by = run.initiated_by;
+  status.operation.dry_run = run.dry_run;
   status.operation.started_at = clock_.wallNow();
   publish(name, status);
+  appEvent(EventType::kNormal, event_reason::kSyncStarted,
+           "sync to " + commit.substr(0, 7) + " started by " + run.initiated_by);
+  {
+    const std::lock_guard lock(rt.mutex);
+    rt.starting.reset();
+  }
 
-  std::vector<std::pair<std::string, std::string>> results;
+  std::vector<ResourceResult>& results = status.operation.resources;
   auto conclude = [&](std::string phase, Status outcome) {
     status.operation.phase = phase;
-    status.operation.message = outcome.ok() ? "successfully synced" : outcome.message();
+    status.operation.message =
+        outcome.ok() ? (run.dry_run ? "successfully synced (dry run)" : "successfully synced")
+                     : outcome.message();
     status.operation.finished_at = clock_.wallNow();
-    if (Status stored =
-            store_.finishSync(name, *begun, phase, status.operation.message, resultsJson(results));
-        !stored.ok()) {
-      log.error("recording the sync failed", {{"error", stored.message()}});
+    if (sync_id >= 0) {
+      if (Status stored = store_.finishSync(name, sync_id, phase, status.operation.message,
+                                            resultsJson(results));
+          !stored.ok()) {
+        log.error("recording the sync failed", {{"error", stored.message()}});
+      }
+      (void)store_.trimHistory(name, StateStore::kDefaultHistoryLimit);
     }
-    (void)store_.trimHistory(name, 10);
+    sync_total_.labels({name, phase}).inc();
+    appEvent(outcome.ok() ? EventType::kNormal : EventType::kWarning,
+             outcome.ok() ? event_reason::kSyncSucceeded : event_reason::kSyncFailed,
+             "sync to " + commit.substr(0, 7) + " " + phase + ": " + status.operation.message);
     log.info(
         "sync finished",
         {{"phase", phase}, {"message", status.operation.message}, {"objects", results.size()}});
@@ -880,7 +1284,8 @@ core::Status AppController::executeSync(const std::string& name, const ManagedAp
 
   auto plan = sync::planSync(states, plan_options);
   if (!plan.ok()) return conclude("Failed", plan.status());
-  log.info("sync started", {{"by", initiated_by}, {"tasks", plan->tasks.size()}});
+  log.info("sync started",
+           {{"by", run.initiated_by}, {"tasks", plan->tasks.size()}, {"dry_run", run.dry_run}});
   kube::DeleteOptions prune_options;
   prune_options.propagation_policy = "Foreground";
   if (const auto& policy = app.spec.sync_policy.options.prune_propagation_policy) {
@@ -900,6 +1305,7 @@ core::Status AppController::executeSync(const std::string& name, const ManagedAp
       case sync::Action::kApply: {
         kube::ApplyOptions apply;
         apply.force = true;
+        apply.dry_run = run.dry_run;
         kube::Object object = task.object;
         if (respect_ignored && task.live) {
           if (Status kept = diff::keepIgnoredLiveValues(object, *task.live, task.key, rules);
@@ -908,23 +1314,54 @@ core::Status AppController::executeSync(const std::string& name, const ManagedAp
           }
         }
         auto applied = client.apply(object, apply);
+        if (!applied.ok() && run.force && task.live &&
+            applied.status().code() == core::StatusCode::kInvalid) {
+          // --force: an object the server refuses to change in place (an immutable field) is
+          // deleted and created again.
+          kube::DeleteOptions recreate;
+          recreate.propagation_policy = "Background";
+          recreate.dry_run = run.dry_run;
+          if (Status removed = client.remove(*ref, recreate);
+              !removed.ok() && removed.code() != core::StatusCode::kNotFound) {
+            return removed;
+          }
+          applied = client.apply(object, apply);
+        }
         if (!applied.ok()) return applied.status();
+        if (run.dry_run) return {};
         applied_versions[task.key] = (*applied)["metadata"].value("resourceVersion", "");
+        if (events != nullptr) {
+          events->record(
+              InvolvedObject::forObject(*applied), EventType::kNormal,
+              task.live ? event_reason::kResourceUpdated : event_reason::kResourceCreated,
+              std::string(task.live ? "updated" : "created") + " by application " + name + " at " +
+                  commit.substr(0, 7));
+        }
         wait_for.push_back(*ref);
         return {};
       }
       case sync::Action::kPrune: {
         if (task.requires_confirmation) return {};  // Prune=confirm: left for a person
-        Status removed = client.remove(*ref, prune_options);
+        kube::DeleteOptions options = prune_options;
+        options.dry_run = run.dry_run;
+        Status removed = client.remove(*ref, options);
+        if (removed.ok() && events != nullptr && task.live) {
+          events->record(
+              InvolvedObject::forObject(*task.live), EventType::kNormal,
+              event_reason::kResourceDeleted,
+              "pruned by application " + name + ": no longer in Git at " + commit.substr(0, 7));
+        }
         return removed.code() == core::StatusCode::kNotFound ? Status() : removed;
       }
       case sync::Action::kDeleteHookBefore: {
+        if (run.dry_run) return {};  // hooks do not run in a dry run
         kube::DeleteOptions options;
         options.propagation_policy = "Background";
         Status removed = client.remove(*ref, options);
         return removed.code() == core::StatusCode::kNotFound ? Status() : removed;
       }
       case sync::Action::kCreateHook: {
+        if (run.dry_run) return {};
         kube::ApplyOptions apply;
         apply.force = true;
         auto applied = client.apply(task.object, apply);
@@ -971,17 +1408,21 @@ core::Status AppController::executeSync(const std::string& name, const ManagedAp
         return conclude("Terminated",
                         Status(core::StatusCode::kCancelled, "gitopsd stopped during the sync"));
       }
+      if (rt.terminate) {
+        return conclude("Terminated", Status(core::StatusCode::kCancelled,
+                                             "terminated by request during the sync"));
+      }
       Status done = runTask(*task, wait_for, hooks);
-      results.emplace_back(task->key.toString(), done.ok()
-                                                     ? std::string(sync::actionName(task->action))
-                                                     : done.message());
+      results.push_back({task->key, std::string(sync::actionName(task->action)),
+                         done.ok() ? std::string(run.dry_run ? "dry run" : "done") : done.message(),
+                         done.ok()});
       if (!done.ok()) {
         runSyncFail();
         return conclude("Failed", done.withContext(task->key.toString()));
       }
     }
     if (!hooks.empty()) {
-      Status hooks_done = waitFor(live, hooks, options_.hook_timeout, "hooks");
+      Status hooks_done = waitFor(live, rt, hooks, options_.hook_timeout, "hooks");
       deleteHooks(tasks, hooks_done.ok());
       if (!hooks_done.ok()) {
         if (hooks_done.code() == core::StatusCode::kCancelled) {
@@ -993,7 +1434,7 @@ core::Status AppController::executeSync(const std::string& name, const ManagedAp
     }
     if (step + 1 < steps.size() && !wait_for.empty()) {
       Status healthy =
-          waitFor(live, wait_for, options_.wave_timeout,
+          waitFor(live, rt, wait_for, options_.wave_timeout,
                   "wave " + std::to_string(wave) + " of " + std::string(sync::phaseName(phase)));
       if (!healthy.ok()) {
         if (healthy.code() == core::StatusCode::kCancelled) return conclude("Terminated", healthy);

@@ -26,12 +26,18 @@
 // - stop() lets running syncs finish the object being applied, marks them Terminated and
 //   returns; nothing is half-written by gitopsd (each apply is one request).
 //
+// Metrics (options.metrics): gitopsd_app_info (one series per application: project, repo,
+// destination, sync and health status, autosync), gitopsd_app_sync_total{name,phase},
+// gitopsd_app_self_heal_total{name}, gitopsd_app_reconcile_duration_seconds{name}.
+//
 // Threads: start() launches the workers, the Git poller and the resync ticker; callbacks from
 // informers only enqueue. Every public member may be called from any thread.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -40,6 +46,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/events.h"
 #include "app/live_cache.h"
 #include "app/state_store.h"
 #include "app/status.h"
@@ -47,6 +54,7 @@
 #include "config/application.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "git/mirror_set.h"
 #include "kube/client.h"
 #include "manifest/source.h"
@@ -61,6 +69,31 @@ struct ManagedApp {
   std::string spec_error;  // non-empty: InvalidSpecError (unknown cluster, ...); never synced
 };
 
+// A sync asked for through the API (Argo CD's sync operation).
+struct SyncRequest {
+  std::string revision;  // "" = the application's targetRevision
+  bool prune = false;    // delete tracked objects that Git no longer has
+  bool dry_run = false;  // every write a server-side dry run; no history record
+  bool force = false;    // delete and re-create an object the server refuses to update
+  std::vector<core::ResourceKey> resources;  // empty: all (hooks run only then)
+  std::string requested_by;                  // the API token's name
+  std::optional<std::int64_t> rollback_id;   // a rollback: the history record synced to
+};
+
+// An application as the API shows it.
+struct AppView {
+  config::Application spec;
+  std::string cluster;
+  AppStatus status;  // with status.pending filled in
+};
+
+// The desired objects of the revision last compared (as applied: namespace defaulted,
+// tracking annotation set).
+struct DesiredManifests {
+  std::string revision;
+  std::vector<nlohmann::json> objects;
+};
+
 struct ControllerOptions {
   int workers = 4;
   std::chrono::milliseconds poll_interval{std::chrono::minutes(3)};
@@ -73,6 +106,11 @@ struct ControllerOptions {
   std::chrono::milliseconds self_heal_backoff_max{std::chrono::seconds(300)};
   std::string status_dir;  // "" = no status files; else <status_dir>/<app>.json after changes
   manifest::RenderEnvironment render;
+  // Where the controller's metrics go (gitopsd_app_*); must outlive the controller.
+  core::MetricsRegistry* metrics = &core::defaultMetrics();
+  // Kubernetes Events (events.h) in each destination cluster: SyncStarted, SyncSucceeded,
+  // SyncFailed and SelfHeal on the application, ResourceCreated/Updated/Deleted on objects.
+  bool record_events = true;
 };
 
 class AppController {
@@ -95,6 +133,37 @@ class AppController {
 
   std::optional<AppStatus> status(const std::string& app) const;
 
+  // --- for the API (all return at once; the work runs on the workers) ---
+
+  std::vector<AppView> views() const;  // sorted by name
+  std::optional<AppView> view(const std::string& app) const;
+
+  // Queues a sync and returns its request id; the operation shows in the status as pending,
+  // then in operationState (requestId) once it runs. kNotFound: unknown application; kConflict:
+  // an operation is already queued or running, or a revision other than the target (or a
+  // rollback) while automated sync is on; kInvalid: a resource that is not the
+  // application's, or an application with InvalidSpecError.
+  core::Result<std::string> requestSync(const std::string& app, SyncRequest request);
+  // A sync to the revision of history record `id` (kNotFound when there is none).
+  core::Result<std::string> requestRollback(const std::string& app, std::int64_t id,
+                                            SyncRequest request);
+  // Drops the queued operation, or stops the running one between objects (Terminated).
+  // kNotFound when there is neither.
+  core::Status terminate(const std::string& app);
+  // Fetches the repository and compares again; hard also renders again without the cache and
+  // repeats every dry run. kNotFound: unknown application.
+  core::Status refresh(const std::string& app, bool hard);
+  // refresh(name, false) for every application whose spec matches; returns their names.
+  std::vector<std::string> refreshWhere(
+      const std::function<bool(const config::Application&)>& matches);
+
+  core::Result<DesiredManifests> manifests(const std::string& app) const;
+  core::Result<std::vector<SyncRecord>> history(const std::string& app) const;
+
+  // Started, and every application compared at least once (its live caches synced); else
+  // false with the reason.
+  bool ready(std::string& reason) const;
+
  private:
   struct AppRuntime;
   struct Desired;
@@ -102,14 +171,17 @@ class AppController {
   void worker();
   void poller(std::stop_token stop);
   void reconcile(const std::string& name);
-  core::Status executeSync(const std::string& name, const ManagedApp& app, kube::KubeClient& client,
-                           LiveCache& live, const std::vector<sync::ResourceState>& states,
-                           const std::string& commit, const sync::PlanOptions& plan_options,
-                           const std::string& initiated_by, AppStatus& status,
+  struct SyncRun;
+  core::Status executeSync(const std::string& name, const ManagedApp& app, AppRuntime& rt,
+                           kube::KubeClient& client, LiveCache& live,
+                           const std::vector<sync::ResourceState>& states,
+                           const sync::PlanOptions& plan_options, const SyncRun& run,
+                           AppStatus& status,
                            std::map<core::ResourceKey, std::string>& applied_versions);
   // Waits until every object is healthy (kinds without a health check count as soon as they
-  // exist); kInvalid when one is Degraded, kTimeout, kCancelled when stopping.
-  core::Status waitFor(LiveCache& live, const std::vector<kube::ObjectRef>& objects,
+  // exist); kInvalid when one is Degraded, kTimeout, kCancelled when stopping or terminated.
+  core::Status waitFor(LiveCache& live, const AppRuntime& rt,
+                       const std::vector<kube::ObjectRef>& objects,
                        std::chrono::milliseconds timeout, std::string_view what);
   void cascadeDelete(const std::string& name, const ManagedApp& app);
   LiveCache* liveCacheFor(const std::string& cluster);
@@ -129,8 +201,15 @@ class AppController {
   std::map<std::string, AppStatus> statuses_;
   std::map<std::string, std::unique_ptr<LiveCache>> live_;  // by cluster; guarded by live_mutex_
   std::mutex live_mutex_;
+  std::map<std::string, std::unique_ptr<EventRecorder>> events_;  // by cluster; fixed at start
+
+  core::CounterFamily& sync_total_;
+  core::CounterFamily& self_heal_total_;
+  core::HistogramFamily& reconcile_seconds_;
+  core::ScopedCollector app_info_;  // after what it reads (apps_, statuses_)
 
   std::vector<std::jthread> threads_;
+  std::atomic<std::uint64_t> next_request_{1};
   std::atomic<bool> stopping_{false};
   std::atomic<bool> started_{false};
 };

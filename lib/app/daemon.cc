@@ -215,7 +215,8 @@ void Daemon::watchConfig(std::stop_token stop) {
   // events (NFS, some container mounts).
   const int notify = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   std::vector<std::string> folders = impl.config.application_dirs;
-  folders.push_back(std::filesystem::path(impl.config.file).parent_path().string());
+  std::error_code ignored;
+  folders.push_back(std::filesystem::absolute(impl.config.file, ignored).parent_path().string());
   for (const auto& folder : folders) {
     if (notify >= 0 && ::inotify_add_watch(notify, folder.c_str(),
                                            IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE |

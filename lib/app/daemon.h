@@ -37,6 +37,9 @@ class Daemon {
   // Stops the config watch and the controller (running syncs stop between objects).
   void stop();
 
+  // The controller, for the API; valid after start() until the Daemon is destroyed.
+  AppController& controller() { return *controller_; }
+
   // Changes to the application folders and the config file are seen through inotify within
   // kConfigCheckInterval, and by a full check every kFullCheckInterval where inotify is silent.
   static constexpr std::chrono::milliseconds kConfigCheckInterval{500};

@@ -4,10 +4,18 @@
 
 namespace gitopsd::app {
 
-LiveCache::LiveCache(kube::KubeClient& client, core::Logger logger, ChangeHandler on_change)
-    : client_(client), logger_(std::move(logger)), on_change_(std::move(on_change)) {}
+LiveCache::LiveCache(kube::KubeClient& client, core::Logger logger, ChangeHandler on_change,
+                     LiveCacheMetrics metrics)
+    : client_(client), logger_(std::move(logger)), on_change_(std::move(on_change)) {
+  if (!metrics.cluster.empty()) {
+    collector_ = core::ScopedCollector(
+        metrics.registry != nullptr ? *metrics.registry : core::defaultMetrics(),
+        [this, cluster = metrics.cluster](core::Emitter& out) { collectMetrics(out, cluster); });
+  }
+}
 
 LiveCache::~LiveCache() {
+  collector_.reset();
   const std::unique_lock lock(informers_mutex_);
   for (auto& [type, informer] : informers_) informer->stop();
 }
@@ -65,6 +73,22 @@ void LiveCache::onEvent(const kube::CacheEvent& event, const kube::GroupVersionK
     }
   }
   for (const auto& app : apps) on_change_(app);
+}
+
+void LiveCache::collectMetrics(core::Emitter& out, const std::string& cluster) const {
+  std::map<std::pair<std::string, std::string>, size_t> counts;  // (group, kind); versions summed
+  {
+    const std::shared_lock lock(informers_mutex_);
+    for (const auto& [type, informer] : informers_) {
+      counts[{type.group, type.kind}] += informer->size();
+    }
+  }
+  for (const auto& [group_kind, count] : counts) {
+    out.gauge("gitopsd_watch_cache_objects",
+              "Objects held in the watch cache, by cluster, API group and kind.",
+              {"cluster", "group", "kind"}, {cluster, group_kind.first, group_kind.second},
+              static_cast<double>(count));
+  }
 }
 
 kube::ObjectSnapshot LiveCache::get(const kube::GroupVersionKind& type, std::string_view namespace_,

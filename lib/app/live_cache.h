@@ -5,6 +5,10 @@
 // go by an application) calls on_change with the application's name, so the reconciler hears
 // about drift as soon as the watch does.
 //
+// Metrics: given a cluster name (LiveCacheMetrics), the cache reports
+// gitopsd_watch_cache_objects{cluster,group,kind}, the objects its informers hold, read when the
+// registry is scraped; the collector is removed before the cache is destroyed.
+//
 // Thread safety: every member may be called from any thread. on_change runs on informer threads
 // and must not block (it enqueues). ensure() blocks while a new informer lists.
 #pragma once
@@ -20,6 +24,7 @@
 #include <vector>
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/status.h"
 #include "kube/client.h"
 #include "kube/informer.h"
@@ -33,11 +38,17 @@ struct LiveRef {
   friend auto operator<=>(const LiveRef&, const LiveRef&) = default;
 };
 
+struct LiveCacheMetrics {
+  std::string cluster;                        // the label value; empty: no metrics
+  core::MetricsRegistry* registry = nullptr;  // null: core::defaultMetrics()
+};
+
 class LiveCache {
  public:
   using ChangeHandler = std::function<void(const std::string& app)>;
 
-  LiveCache(kube::KubeClient& client, core::Logger logger, ChangeHandler on_change);
+  LiveCache(kube::KubeClient& client, core::Logger logger, ChangeHandler on_change,
+            LiveCacheMetrics metrics = {});
   ~LiveCache();  // stops every informer
   LiveCache(const LiveCache&) = delete;
   LiveCache& operator=(const LiveCache&) = delete;
@@ -55,6 +66,7 @@ class LiveCache {
 
  private:
   void onEvent(const kube::CacheEvent& event, const kube::GroupVersionKind& type);
+  void collectMetrics(core::Emitter& out, const std::string& cluster) const;
 
   kube::KubeClient& client_;
   core::Logger logger_;
@@ -64,6 +76,7 @@ class LiveCache {
   std::map<kube::GroupVersionKind, std::unique_ptr<kube::Informer>> informers_;
   mutable std::mutex index_mutex_;  // guards owned_
   std::map<std::string, std::set<LiveRef>> owned_;
+  core::ScopedCollector collector_;  // last: removed before what it reads
 };
 
 }  // namespace gitopsd::app

@@ -4,8 +4,6 @@
 
 namespace gitopsd::app {
 
-namespace {
-
 std::string rfc3339(std::chrono::system_clock::time_point time) {
   if (time.time_since_epoch().count() == 0) return "";
   const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
@@ -15,8 +13,6 @@ std::string rfc3339(std::chrono::system_clock::time_point time) {
   std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
   return buffer;
 }
-
-}  // namespace
 
 nlohmann::json AppStatus::toJson() const {
   nlohmann::json resources_json = nlohmann::json::array();
@@ -47,14 +43,32 @@ nlohmann::json AppStatus::toJson() const {
       {"reconciledAt", rfc3339(reconciled_at)},
   };
   if (!health_message.empty()) out["health"]["message"] = health_message;
-  if (operation.sync_id >= 0) {
+  if (!operation.phase.empty()) {
+    nlohmann::json results = nlohmann::json::array();
+    for (const auto& result : operation.resources) {
+      results.push_back({{"group", result.key.group},
+                         {"kind", result.key.kind},
+                         {"namespace", result.key.namespace_},
+                         {"name", result.key.name},
+                         {"action", result.action},
+                         {"result", result.message},
+                         {"ok", result.ok}});
+    }
     out["operationState"] = {{"id", operation.sync_id},
+                             {"requestId", operation.request_id},
                              {"phase", operation.phase},
                              {"message", operation.message},
                              {"revision", operation.revision},
                              {"initiatedBy", operation.initiated_by},
+                             {"dryRun", operation.dry_run},
                              {"startedAt", rfc3339(operation.started_at)},
-                             {"finishedAt", rfc3339(operation.finished_at)}};
+                             {"finishedAt", rfc3339(operation.finished_at)},
+                             {"resources", std::move(results)}};
+  }
+  if (pending) {
+    out["pendingOperation"] = {{"requestId", pending->request_id},
+                               {"kind", pending->kind},
+                               {"requestedBy", pending->requested_by}};
   }
   return out;
 }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,14 +30,35 @@ struct Condition {
   std::string message;
 };
 
+// "2026-11-26T10:00:00Z" (UTC, seconds); "" for the epoch (a time not set).
+std::string rfc3339(std::chrono::system_clock::time_point time);
+
+// What one sync did to one object.
+struct ResourceResult {
+  core::ResourceKey key;
+  std::string action;  // apply, prune, hook, delete-hook (sync::actionName)
+  std::string message;
+  bool ok = true;
+};
+
 struct OperationState {
-  std::int64_t sync_id = -1;  // history id; -1: no operation yet
-  std::string phase;          // Running, Succeeded, Failed, Error, Terminated
+  std::int64_t sync_id = -1;  // history id; -1 before the first operation and for dry runs
+  std::string request_id;     // the API request that asked for it; "" for automated syncs
+  std::string phase;          // "" (none yet), Running, Succeeded, Failed, Error, Terminated
   std::string message;
   std::string revision;
   std::string initiated_by;
+  bool dry_run = false;
+  std::vector<ResourceResult> resources;
   std::chrono::system_clock::time_point started_at;
   std::chrono::system_clock::time_point finished_at;
+};
+
+// An operation asked for through the API and not started yet.
+struct PendingOperation {
+  std::string request_id;
+  std::string kind;  // sync, rollback
+  std::string requested_by;
 };
 
 struct AppStatus {
@@ -49,6 +71,7 @@ struct AppStatus {
   std::vector<ResourceStatus> resources;
   std::vector<Condition> conditions;
   OperationState operation;
+  std::optional<PendingOperation> pending;
   std::chrono::system_clock::time_point reconciled_at;
 
   nlohmann::json toJson() const;

@@ -840,7 +840,7 @@ core::Result<ParsedApplications> parseApplications(std::string_view file_for_mes
   return parsed;
 }
 
-std::string applicationToYaml(const Application& app) {
+nlohmann::ordered_json applicationToJson(const Application& app) {
   using Yaml = nlohmann::ordered_json;
   const auto stringList = [](const std::vector<std::string>& values) {
     Yaml list = Yaml::array();
@@ -997,7 +997,11 @@ std::string applicationToYaml(const Application& app) {
   }
   if (app.revision_history_limit != 10) spec["revisionHistoryLimit"] = app.revision_history_limit;
   root["spec"] = std::move(spec);
-  return manifest::toBlockYaml(root);
+  return root;
+}
+
+std::string applicationToYaml(const Application& app) {
+  return manifest::toBlockYaml(applicationToJson(app));
 }
 
 core::Status validateApplication(const Application& app) {

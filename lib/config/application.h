@@ -33,6 +33,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -224,6 +225,8 @@ core::Result<ParsedApplications> parseApplications(std::string_view file_for_mes
 // else. Precondition: `app` is valid (e.g. came from parseApplications or was checked with
 // validateApplication).
 std::string applicationToYaml(const Application& app);
+// The same document as JSON (Argo CD's field names, defaults left out), for the HTTP API.
+nlohmann::ordered_json applicationToJson(const Application& app);
 
 // Checks an Application built in code (e.g. by `gitopsctl app create`) by the rules
 // parseApplications applies; kInvalid names the field ("spec.destination: ...").

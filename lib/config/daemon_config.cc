@@ -76,6 +76,7 @@ class ConfigReader {
             {"render", [&](const YAML::Node& v, const std::string& p) { return render(v, p); }},
             {"paths", [&](const YAML::Node& v, const std::string& p) { return paths(v, p); }},
             {"listen", [&](const YAML::Node& v, const std::string& p) { return listen(v, p); }},
+            {"webhook", [&](const YAML::Node& v, const std::string& p) { return webhook(v, p); }},
             {"reconcile",
              [&](const YAML::Node& v, const std::string& p) { return reconcile(v, p); }},
             {"applications",
@@ -389,7 +390,55 @@ class ConfigReader {
                }
                return ok();
              }},
+            {"tokensFile",
+             [&](const YAML::Node& v, const std::string& p) {
+               return pathValue(v, p, c_.listen.tokens_file);
+             }},
+            {"tls",
+             [&](const YAML::Node& v, const std::string& p) {
+               auto& l = c_.listen;
+               if (auto s = r_.readMapping(v, p,
+                                           {
+                                               {"certFile",
+                                                [&](const YAML::Node& f, const std::string& fp) {
+                                                  return pathValue(f, fp, l.tls_cert_file);
+                                                }},
+                                               {"keyFile",
+                                                [&](const YAML::Node& f, const std::string& fp) {
+                                                  return pathValue(f, fp, l.tls_key_file);
+                                                }},
+                                           });
+                   !s.ok()) {
+                 return s;
+               }
+               if (l.tls_cert_file.empty() != l.tls_key_file.empty()) {
+                 return r_.error(v, p, "certFile and keyFile go together");
+               }
+               return ok();
+             }},
         });
+  }
+
+  core::Status webhook(const YAML::Node& node, const std::string& path) {
+    auto& w = c_.webhook;
+    const auto file = [&](std::string& out) {
+      return [&](const YAML::Node& v, const std::string& p) { return pathValue(v, p, out); };
+    };
+    return r_.readMapping(node, path,
+                          {
+                              {"githubSecretFile", file(w.github_secret_file)},
+                              {"gitlabSecretFile", file(w.gitlab_secret_file)},
+                              {"giteaSecretFile", file(w.gitea_secret_file)},
+                              {"bitbucketUUIDFile", file(w.bitbucket_uuid_file)},
+                              {"maxPayloadBytes",
+                               [&](const YAML::Node& v, const std::string& p) {
+                                 std::int64_t value = 0;
+                                 if (auto s = r_.readInt(v, p, value); !s.ok()) return s;
+                                 if (value < 1024) return r_.error(v, p, "must be at least 1024");
+                                 w.max_payload_bytes = static_cast<std::size_t>(value);
+                                 return ok();
+                               }},
+                          });
   }
 
   core::Status reconcile(const YAML::Node& node, const std::string& path) {
@@ -579,6 +628,35 @@ core::Result<DaemonConfig> loadDaemonConfigFile(const std::string& path) {
       if (!fs::is_regular_file(*file, ec)) {
         return fail(name, *file, fs::exists(*file, ec) ? "is not a file" : "does not exist");
       }
+    }
+  }
+  const std::string where = path + ": ";
+  auto& webhook = config.webhook;
+  const std::pair<const char*, std::pair<const std::string*, std::string*>> secrets[] = {
+      {"webhook.githubSecretFile", {&webhook.github_secret_file, &webhook.github_secret}},
+      {"webhook.gitlabSecretFile", {&webhook.gitlab_secret_file, &webhook.gitlab_secret}},
+      {"webhook.giteaSecretFile", {&webhook.gitea_secret_file, &webhook.gitea_secret}},
+      {"webhook.bitbucketUUIDFile", {&webhook.bitbucket_uuid_file, &webhook.bitbucket_uuid}},
+  };
+  for (const auto& [name, files] : secrets) {
+    if (files.first->empty()) continue;
+    std::string why;
+    auto content = readFile(*files.first, why);
+    if (!content) return core::invalidError(where + name + ": " + *files.first + " " + why);
+    *files.second = trimOneNewline(std::move(*content));
+    if (files.second->empty()) {
+      return core::invalidError(where + name + ": " + *files.first + " is empty");
+    }
+  }
+  const std::pair<const char*, const std::string*> listen_files[] = {
+      {"listen.tokensFile", &config.listen.tokens_file},
+      {"listen.tls.certFile", &config.listen.tls_cert_file},
+      {"listen.tls.keyFile", &config.listen.tls_key_file},
+  };
+  for (const auto& [name, file] : listen_files) {
+    if (!file->empty() && !fs::is_regular_file(*file, ec)) {
+      return core::invalidError(where + name + ": " + *file + " " +
+                                (fs::exists(*file, ec) ? "is not a file" : "does not exist"));
     }
   }
   return config;

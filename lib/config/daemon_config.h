@@ -31,7 +31,15 @@
 //                                          '/' is a path
 //     timeout 90s          (> 0)
 //   paths: {cache /var/cache/gitopsd, state /var/lib/gitopsd}
-//   listen: {address 127.0.0.1:8080}       host:port or [v6]:port, port 1-65535
+//   listen:              the HTTP API (docs/api.md)
+//     address 127.0.0.1:8080   host:port or [v6]:port, port 1-65535
+//     tokensFile ""        bearer tokens, lines "TOKEN,NAME,ROLE" (readonly|admin); none:
+//                          anonymous read-only access and no mutating calls
+//     tls: {certFile, keyFile}   both or neither; HTTPS when set
+//   webhook:             Git push webhooks (POST /api/webhook); a provider without a secret
+//                        is accepted unverified
+//     githubSecretFile, gitlabSecretFile, giteaSecretFile (also Gogs), bitbucketUUIDFile
+//     maxPayloadBytes 26214400   (>= 1024)
 //   reconcile: {workers 4 (>= 1), resyncInterval 3m (0: off)}
 //   applications: [...]  Argo CD Applications (application.h); apiVersion/kind optional
 //   applicationDirs: []  folders of Application files (application_dir.h)
@@ -108,6 +116,22 @@ struct PathSettings {
 
 struct ListenSettings {
   std::string address = "127.0.0.1:8080";
+  std::string tokens_file;    // absolute path or ""
+  std::string tls_cert_file;  // absolute paths, both or neither
+  std::string tls_key_file;
+};
+
+struct WebhookSettings {
+  // Absolute paths or ""; loadDaemonConfigFile reads them into the secrets below.
+  std::string github_secret_file;
+  std::string gitlab_secret_file;
+  std::string gitea_secret_file;
+  std::string bitbucket_uuid_file;
+  std::string github_secret;
+  std::string gitlab_secret;
+  std::string gitea_secret;
+  std::string bitbucket_uuid;
+  std::size_t max_payload_bytes = 25 * 1024 * 1024;
 };
 
 struct ReconcileSettings {
@@ -123,6 +147,7 @@ struct DaemonConfig {
   RenderSettings render;
   PathSettings paths;
   ListenSettings listen;
+  WebhookSettings webhook;
   ReconcileSettings reconcile;
   std::vector<Application> applications;      // inline, in file order (file/line = this file)
   std::vector<std::string> application_dirs;  // absolute paths, in file order
@@ -147,8 +172,9 @@ core::Result<DaemonConfig> parseDaemonConfig(std::string_view file_for_messages,
                                              const std::optional<std::string>& home = std::nullopt);
 
 // Reads the file at `path` (kNotFound when missing), parses it with its folder as base_dir,
-// then reads each repository's passwordFile and sshPassphraseFile (one trailing "\n" or "\r\n"
-// removed) and checks that sshPrivateKeyFile, knownHostsFile and caFile exist. A missing or
+// then reads each repository's passwordFile and sshPassphraseFile and the webhook secret files
+// (one trailing "\n" or "\r\n" removed) and checks that sshPrivateKeyFile, knownHostsFile,
+// caFile, listen.tokensFile and the TLS files exist. A missing or
 // unreadable file is kInvalid naming the config file:line, the field and the path, never the
 // content.
 core::Result<DaemonConfig> loadDaemonConfigFile(const std::string& path);

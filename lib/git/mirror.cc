@@ -13,6 +13,7 @@
 #include <mutex>
 #include <system_error>
 
+#include "core/metrics.h"
 #include "git/known_hosts.h"
 #include "git/url.h"
 
@@ -602,6 +603,55 @@ Result<std::map<std::string, std::string>> localRefs(const detail::MirrorState& 
   return out;
 }
 
+// One conversation with a remote, for gitopsd_git_requests_total and
+// gitopsd_git_request_failures_total (see mirror.h). Labels never carry the URL.
+enum class RemoteRequest { kLsRemote, kFetch, kClone };
+
+void countRemoteRequest(RemoteRequest request, bool failed) {
+  struct Counters {
+    core::CounterFamily& requests;
+    core::CounterFamily& failures;
+  };
+  static const Counters counters = [] {
+    Counters made{
+        core::defaultMetrics().counter(
+            "gitopsd_git_requests_total",
+            "Requests to Git remotes: ls-remote (checking the refs), fetch, and clone (a "
+            "fetch into an empty or re-created mirror).",
+            {"request"}),
+        core::defaultMetrics().counter("gitopsd_git_request_failures_total",
+                                       "Requests to Git remotes that failed.", {"request"})};
+    for (const std::string_view name : {"ls-remote", "fetch", "clone"}) {
+      made.requests.labels({name});  // every series exists from the start, at 0
+      made.failures.labels({name});
+    }
+    return made;
+  }();
+  const std::string_view name = request == RemoteRequest::kLsRemote ? "ls-remote"
+                                : request == RemoteRequest::kFetch  ? "fetch"
+                                                                    : "clone";
+  counters.requests.labels({name}).inc();
+  if (failed) counters.failures.labels({name}).inc();
+}
+
+// Whether the mirror holds any ref yet (a fetch into one without is a clone).
+bool hasLocalRefs(const detail::MirrorState& state) {
+  git_reference_iterator* raw_iterator = nullptr;
+  if (git_reference_iterator_new(&raw_iterator, state.repo.get()) < 0) {
+    git_error_clear();
+    return true;
+  }
+  const RefIteratorPtr iterator(raw_iterator);
+  git_reference* raw = nullptr;
+  const int code = git_reference_next(&raw, iterator.get());
+  if (code == 0) {
+    git_reference_free(raw);
+    return true;
+  }
+  git_error_clear();
+  return code != GIT_ITEROVER;
+}
+
 Status fetchConnected(const detail::MirrorState& state, git_remote* remote,
                       CallbackState& callbacks_state) {
   git_fetch_options options = GIT_FETCH_OPTIONS_INIT;
@@ -648,6 +698,7 @@ Result<RemoteRefs> Mirror::listRemote() {
   RemoteRefs refs;
   Status listed = connectAndList(*remote, callbacks_state, refs);
   git_remote_disconnect(*remote);
+  countRemoteRequest(RemoteRequest::kLsRemote, !listed.ok());
   if (!listed.ok()) return listed;
   return refs;
 }
@@ -665,9 +716,12 @@ Status Mirror::fetch() {
       CallbackState callbacks_state;
       callbacks_state.mirror = state_.get();
       RemoteRefs refs;
+      const RemoteRequest request =
+          hasLocalRefs(*state_) ? RemoteRequest::kFetch : RemoteRequest::kClone;
       status = connectAndList(*remote, callbacks_state, refs);
       if (status.ok()) status = fetchConnected(*state_, *remote, callbacks_state);
       git_remote_disconnect(*remote);
+      countRemoteRequest(request, !status.ok());
       if (status.ok()) return updateHead(*state_, refs.head_target);
       const git_error* error = git_error_last();
       if (callbacks_state.failure || error == nullptr || !isLocalCorruption(error->klass) ||
@@ -687,7 +741,9 @@ Result<bool> Mirror::fetchIfMoved() {
   CallbackState callbacks_state;
   callbacks_state.mirror = state_.get();
   RemoteRefs refs;
-  if (Status listed = connectAndList(*remote, callbacks_state, refs); !listed.ok()) {
+  Status listed = connectAndList(*remote, callbacks_state, refs);
+  countRemoteRequest(RemoteRequest::kLsRemote, !listed.ok());
+  if (!listed.ok()) {
     git_remote_disconnect(*remote);
     return listed;
   }
@@ -714,6 +770,7 @@ Result<bool> Mirror::fetchIfMoved() {
                        {{"remote_refs", wanted.size()}, {"local_refs", local->size()}});
   Status fetched = fetchConnected(*state_, *remote, callbacks_state);
   git_remote_disconnect(*remote);
+  countRemoteRequest(local->empty() ? RemoteRequest::kClone : RemoteRequest::kFetch, !fetched.ok());
   if (!fetched.ok()) {
     // A damaged mirror gets the full treatment of fetch(), which re-clones it.
     const git_error* error = git_error_last();

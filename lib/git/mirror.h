@@ -32,6 +32,13 @@
 // (credentials or server identity refused), kUnavailable (network, server), kInternal (local
 // repository trouble).
 //
+// Metrics (core::defaultMetrics()): every conversation with the remote counts once in
+// gitopsd_git_requests_total{request} and, when it fails, in
+// gitopsd_git_request_failures_total{request}: "ls-remote" for listRemote and the ref check of
+// fetchIfMoved, "fetch" for a fetch (fetchIfMoved's on the same connection included), "clone"
+// for a fetch into a mirror without refs (new or re-cloned). A fetch retried after a re-clone
+// counts again. URLs are never labels.
+//
 // Thread safety: a Mirror is not synchronised; use one from one thread at a time (the poller
 // owns one per URL and serialises its operations). Different Mirrors may be used from
 // different threads at once, also over the same cache folder but never the same URL.

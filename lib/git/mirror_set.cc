@@ -46,6 +46,32 @@ std::vector<std::string> MirrorSet::urls() const {
   return out;
 }
 
+MirrorSet::PollResult MirrorSet::pollEntry(Entry& entry) {
+  PollResult result;
+  result.url = entry.url;
+  std::lock_guard lock(entry.mutex);
+  auto fetched = entry.mirror.fetchIfMoved();
+  if (fetched.ok()) {
+    result.fetched = *fetched;
+  } else {
+    result.status = fetched.status();
+    options_.logger.warn("polling repository failed",
+                         {{"repo", entry.url}, {"error", result.status.toString()}});
+  }
+  return result;
+}
+
+MirrorSet::PollResult MirrorSet::poll(const std::string& url) {
+  Entry* entry = find(url);
+  if (entry == nullptr) {
+    PollResult result;
+    result.url = normalizeUrl(url);
+    result.status = core::notFoundError("repository " + redactUrl(url) + " is not tracked");
+    return result;
+  }
+  return pollEntry(*entry);
+}
+
 std::vector<MirrorSet::PollResult> MirrorSet::pollAll() {
   std::vector<Entry*> entries;
   {
@@ -56,18 +82,7 @@ std::vector<MirrorSet::PollResult> MirrorSet::pollAll() {
   std::atomic<std::size_t> next{0};
   auto work = [&] {
     for (std::size_t i = next++; i < entries.size(); i = next++) {
-      Entry& entry = *entries[i];
-      PollResult& result = results[i];
-      result.url = entry.url;
-      std::lock_guard lock(entry.mutex);
-      auto fetched = entry.mirror.fetchIfMoved();
-      if (fetched.ok()) {
-        result.fetched = *fetched;
-      } else {
-        result.status = fetched.status();
-        options_.logger.warn("polling repository failed",
-                             {{"repo", entry.url}, {"error", result.status.toString()}});
-      }
+      results[i] = pollEntry(*entries[i]);
     }
   };
   const std::size_t workers =

@@ -81,6 +81,10 @@ class MirrorSet {
   // fetchIfMoved for every tracked repository, bounded as above; results sorted by url.
   std::vector<PollResult> pollAll();
 
+  // fetchIfMoved for one repository now (an API refresh or a webhook); kNotFound when url is
+  // not tracked. Concurrent polls of the same repository run one after the other.
+  PollResult poll(const std::string& url);
+
   // The commit a revision names in url's mirror, as of its last fetch (Mirror::resolve).
   core::Result<std::string> resolve(const std::string& url, const std::string& revision) const;
 
@@ -99,6 +103,7 @@ class MirrorSet {
   };
 
   Entry* find(const std::string& url) const;
+  PollResult pollEntry(Entry& entry);
 
   MirrorSetOptions options_;
   std::mutex track_mutex_;               // serialises track()

@@ -37,6 +37,40 @@ std::string_view trimTrailingSlashes(std::string_view text) {
   return text;
 }
 
+// What sameRepository compares: transport class, port (0 for the scheme's default), host and
+// path.
+struct RepositoryIdentity {
+  std::string transport;
+  int port = 0;
+  std::string host;
+  std::string path;
+};
+
+std::optional<RepositoryIdentity> repositoryIdentity(std::string_view url) {
+  const auto parsed = parseUrl(url);
+  if (!parsed) return std::nullopt;
+  RepositoryIdentity id;
+  const std::string& scheme = parsed->scheme;
+  if (scheme == "http" || scheme == "https") {
+    id.transport = "http";
+  } else if (scheme == "ssh" || scheme == "git+ssh" || scheme == "ssh+git") {
+    id.transport = "ssh";
+  } else {
+    id.transport = scheme;
+  }
+  const int default_port = id.transport == "ssh" ? 22 : defaultPort(scheme);
+  id.port = parsed->port == default_port ? 0 : parsed->port;
+  id.host = parsed->host;
+  std::string_view path = parsed->path;
+  while (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+  if (path.ends_with(".git")) path.remove_suffix(4);
+  while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+  if (path.empty()) return std::nullopt;
+  id.path = lower(path);
+  return id;
+}
+
 }  // namespace
 
 std::optional<ParsedUrl> parseUrl(std::string_view url) {
@@ -132,6 +166,14 @@ std::string normalizeUrl(std::string_view url, bool keep_user) {
     out += parsed->path;
   }
   return std::string(trimTrailingSlashes(out));
+}
+
+bool sameRepository(std::string_view a, std::string_view b) {
+  const auto left = repositoryIdentity(a);
+  const auto right = repositoryIdentity(b);
+  if (!left || !right) return false;
+  if (left->host != right->host || left->path != right->path) return false;
+  return left->transport != right->transport || left->port == right->port;
 }
 
 std::string redactUrl(std::string_view url) { return redactUrlsInText(url); }

@@ -31,6 +31,19 @@ std::optional<ParsedUrl> parseUrl(std::string_view url);
 // Unparseable input is returned with trailing slashes removed.
 std::string normalizeUrl(std::string_view url, bool keep_user = true);
 
+// Whether a and b name the same repository, for matching a notification (a webhook payload's
+// URLs) to the repositories applications use, where a false match costs one extra refresh and a
+// missed one a stale application. Compared: the host (case-insensitive) and the path without
+// leading and trailing slashes and without a trailing ".git" (case-insensitive, as GitHub,
+// GitLab and Bitbucket treat owner and repository names). Ignored: user and password, and the
+// scheme ("git@h:o/r", "ssh://git@h/o/r.git", "http://h/o/r" and "https://H/o/r/" are the same
+// repository; one server often serves a repository over SSH and HTTPS under one path). Ports
+// count only between URLs of the same transport (http/https, ssh/scp-like, git, file), with a
+// scheme's default port the same as none: "https://h:3000/r" differs from "http://h:3001/r" but
+// matches "ssh://git@h:2222/r". False when either URL does not parse or has an empty path. Not
+// for choosing credentials.
+bool sameRepository(std::string_view a, std::string_view b);
+
 // url with any password removed ("https://user:secret@h/x" → "https://user@h/x").
 std::string redactUrl(std::string_view url);
 

@@ -93,8 +93,9 @@ class RestClient final : public KubeClient {
   Result<Object> get(const ObjectRef& ref) override {
     auto resource = resourceFor(ref.type);
     if (!resource.ok()) return resource.status();
-    return call("GET", resource->objectPath(namespaceFor(*resource, ref.namespace_), ref.name), "",
-                "", Retry::kAlways, ref.toString());
+    return call("get", "GET",
+                resource->objectPath(namespaceFor(*resource, ref.namespace_), ref.name), "", "",
+                Retry::kAlways, ref.toString());
   }
 
   Result<ObjectList> list(const GroupVersionKind& type, std::string_view namespace_,
@@ -111,7 +112,7 @@ class RestClient final : public KubeClient {
           .add("fieldSelector", options.field_selector)
           .add("limit", options.page_size > 0 ? std::to_string(options.page_size) : "")
           .add("continue", continue_token);
-      auto page = call("GET", collection + query.text(), "", "", Retry::kAlways,
+      auto page = call("list", "GET", collection + query.text(), "", "", Retry::kAlways,
                        "list " + type.toString(), options.drop_managed_fields);
       if (!page.ok()) {
         // An expired continue token: start over once from a fresh snapshot.
@@ -144,9 +145,10 @@ class RestClient final : public KubeClient {
     if (!target.ok()) return target.status();
     Query query;
     query.add("dryRun", options.dry_run ? "All" : "").add("fieldManager", options.field_manager);
-    return call("POST", target->resource.collectionPath(target->namespace_) + query.text(),
-                object.dump(), "application/json",
-                options.dry_run ? Retry::kAlways : Retry::kOnlyThrottled, target->ref.toString());
+    return call("create", "POST",
+                target->resource.collectionPath(target->namespace_) + query.text(), object.dump(),
+                "application/json", options.dry_run ? Retry::kAlways : Retry::kOnlyThrottled,
+                target->ref.toString());
   }
 
   Result<Object> update(const Object& object, const WriteOptions& options) override {
@@ -166,7 +168,7 @@ class RestClient final : public KubeClient {
     const std::string path =
         resource->objectPath(namespaceFor(*resource, ref.namespace_), ref.name) +
         (status_subresource ? "/status" : "") + query.text();
-    return call("PATCH", path, std::string(body), patchContentType(type),
+    return call("patch", "PATCH", path, std::string(body), patchContentType(type),
                 options.dry_run ? Retry::kAlways : Retry::kOnlyThrottled, ref.toString());
   }
 
@@ -182,8 +184,8 @@ class RestClient final : public KubeClient {
     const std::string path = target->resource.objectPath(target->namespace_, target->ref.name) +
                              (options.status_subresource ? "/status" : "") + query.text();
     // Apply is idempotent: the same patch twice yields the same object.
-    return call("PATCH", path, desired.dump(), "application/apply-patch+yaml", Retry::kAlways,
-                target->ref.toString());
+    return call("apply", "PATCH", path, desired.dump(), "application/apply-patch+yaml",
+                Retry::kAlways, target->ref.toString());
   }
 
   Status remove(const ObjectRef& ref, const DeleteOptions& options) override {
@@ -196,9 +198,9 @@ class RestClient final : public KubeClient {
       body["preconditions"]["resourceVersion"] = options.precondition_resource_version;
     }
     if (options.dry_run) body["dryRun"] = {"All"};
-    auto result =
-        call("DELETE", resource->objectPath(namespaceFor(*resource, ref.namespace_), ref.name),
-             body.dump(), "application/json", Retry::kAlways, ref.toString());
+    auto result = call("delete", "DELETE",
+                       resource->objectPath(namespaceFor(*resource, ref.namespace_), ref.name),
+                       body.dump(), "application/json", Retry::kAlways, ref.toString());
     return result.status();
   }
 
@@ -216,6 +218,7 @@ class RestClient final : public KubeClient {
         .add("labelSelector", options.label_selector)
         .add("fieldSelector", options.field_selector);
     HttpRequest request;
+    request.verb = "watch";
     request.path = resource->collectionPath(namespace_) + query.text();
     // Safety net for a connection that dies silently: the server itself ends the stream
     // after timeoutSeconds.
@@ -313,7 +316,7 @@ class RestClient final : public KubeClient {
     Query query;
     query.add("dryRun", options.dry_run ? "All" : "").add("fieldManager", options.field_manager);
     return call(
-        "PUT",
+        "update", "PUT",
         target->resource.objectPath(target->namespace_, target->ref.name) + sub + query.text(),
         object.dump(), "application/json", options.dry_run ? Retry::kAlways : Retry::kOnlyThrottled,
         target->ref.toString());
@@ -325,10 +328,12 @@ class RestClient final : public KubeClient {
   }
 
   // Sends a request with pacing and retries; decodes the JSON answer or the error.
-  Result<Object> call(const std::string& method, const std::string& path, std::string body,
-                      std::string_view content_type, Retry retry, const std::string& what,
-                      bool drop_managed_fields = false) {
+  // verb names the request in metrics (see HttpRequest::verb).
+  Result<Object> call(std::string_view verb, const std::string& method, const std::string& path,
+                      std::string body, std::string_view content_type, Retry retry,
+                      const std::string& what, bool drop_managed_fields = false) {
     HttpRequest request;
+    request.verb = verb;
     request.method = method;
     request.path = path;
     request.body = std::move(body);

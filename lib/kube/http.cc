@@ -8,6 +8,8 @@
 #include <mutex>
 #include <sstream>
 
+#include "core/clock.h"
+#include "core/metrics.h"
 #include "kube/api_error.h"
 
 namespace gitopsd::kube {
@@ -71,6 +73,27 @@ std::string describeTlsFailure(std::string_view detail) {
     return "the server certificate is signed by an unknown certificate authority";
   }
   return "the server certificate could not be verified";
+}
+
+// Counts and times one completed exchange (see http.h); code 0 stands for a transport failure.
+void recordRequest(const HttpRequest& request, long code, bool streaming,
+                   std::chrono::steady_clock::duration took) {
+  static core::CounterFamily& requests = core::defaultMetrics().counter(
+      "gitopsd_kube_requests_total",
+      "Requests to Kubernetes API servers, by verb and HTTP status code (error: no answer).",
+      {"verb", "code"});
+  static core::HistogramFamily& durations = core::defaultMetrics().histogram(
+      "gitopsd_kube_request_duration_seconds",
+      "Duration of Kubernetes API requests other than watches, by verb.", {"verb"});
+  std::string verb = request.verb;
+  if (verb.empty()) {
+    verb = request.method;
+    for (char& c : verb) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  requests.labels({verb, code == 0 ? std::string("error") : std::to_string(code)}).inc();
+  if (!streaming) {
+    durations.labels({verb}).observe(std::chrono::duration<double>(took).count());
+  }
 }
 
 }  // namespace
@@ -332,13 +355,19 @@ struct HttpTransport::Impl {
     CurlHandle handle = borrow();
     if (!handle) return core::internalError("curl_easy_init failed");
     const HeaderList headers = configure(handle.get(), request, transfer, streaming, *creds);
+    // The real clock: the duration only feeds a metric, no decision depends on it.
+    const auto started = core::SystemClock::instance().now();
     const CURLcode code = curl_easy_perform(handle.get());
+    const auto took = core::SystemClock::instance().now() - started;
     long status = 0;
     curl_easy_getinfo(handle.get(), CURLINFO_RESPONSE_CODE, &status);
     curl_easy_getinfo(handle.get(), CURLINFO_HTTP_VERSION, &transfer.http_version);
     // A stream the caller ended (on_data returned false) reports a write error: not a failure.
     const bool ended_by_caller = code == CURLE_WRITE_ERROR && transfer.data_started;
-    if (code != CURLE_OK && !ended_by_caller) {
+    const bool failed = code != CURLE_OK && !ended_by_caller;
+    const bool cancelled_after_headers = code == CURLE_ABORTED_BY_CALLBACK && status != 0;
+    recordRequest(request, failed && !cancelled_after_headers ? 0 : status, streaming, took);
+    if (failed) {
       // The handle is dropped, closing its connection: after a timeout or a reset the
       // connection may be stalled or half-dead, and an HTTP/2 connection would otherwise be
       // kept for the next request.

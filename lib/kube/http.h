@@ -9,6 +9,12 @@
 // (connection refused or reset, DNS, truncated response), kTimeout, or kInvalid for TLS
 // verification failures, which retrying cannot fix (unknown CA, wrong server name, expired
 // certificate; the message says which).
+//
+// Metrics (core::defaultMetrics()): every HTTP exchange, including the retry after a 401, counts
+// once in gitopsd_kube_requests_total{verb,code} when it completes; code is the HTTP status, or
+// "error" for a transport failure (a stream cancelled after its headers arrived keeps its status).
+// Requests other than streams are timed in gitopsd_kube_request_duration_seconds{verb} (a watch
+// lasts as long as the server keeps it open, which says nothing about latency).
 #pragma once
 
 #include <chrono>
@@ -34,6 +40,9 @@ struct HttpRequest {
   // 0: the config's request_timeout. Streaming calls ignore it (the stream has no deadline;
   // a watch's timeoutSeconds ends it server-side).
   std::chrono::milliseconds timeout{0};
+  // The Kubernetes verb for metrics (get, list, watch, create, update, patch, apply, delete);
+  // empty: the method in lower case.
+  std::string verb;
 };
 
 struct HttpResponse {

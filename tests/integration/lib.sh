@@ -122,15 +122,24 @@ wait_app() {
   done
 }
 
+# free_port: a TCP port on 127.0.0.1 that nothing listens on now.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 # write_config FILE [EXTRA_YAML]: a gitopsd.yaml for the fixture cluster with state, cache and
-# apps.d in $SCRATCH, a 1 s Git poll; sets STATE_DIR and APPS_DIR.
+# apps.d in $SCRATCH, a 1 s Git poll (or $POLL_INTERVAL), the API on a free port (or $API_PORT; more `listen` keys
+# from $LISTEN_EXTRA); sets STATE_DIR, APPS_DIR, API_PORT and API_URL.
 write_config() {
   STATE_DIR="$SCRATCH/state"
   APPS_DIR="$SCRATCH/apps.d"
+  API_PORT="${API_PORT:-$(free_port)}"
+  API_URL="http://127.0.0.1:$API_PORT"
   mkdir -p "$APPS_DIR"
   cat >"$1" <<YAML
 cluster: {kubeconfig: $KUBECONFIG, context: sandbox}
-git: {pollInterval: 1s}
+listen: {address: 127.0.0.1:$API_PORT${LISTEN_EXTRA:+, $LISTEN_EXTRA}}
+git: {pollInterval: ${POLL_INTERVAL:-1s}}
 render: {kustomize: ${GITOPSD_RENDER_TOOLS_DIR:-/missing}/kustomize, helm: ${GITOPSD_RENDER_TOOLS_DIR:-/missing}/helm}
 paths: {cache: $SCRATCH/cache, state: $STATE_DIR}
 reconcile: {workers: 4, resyncInterval: 30s}

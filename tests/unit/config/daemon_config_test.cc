@@ -182,17 +182,37 @@ TEST_CASE("config: a clusters entry named in-cluster wins over the default's ali
   CHECK(extra.findCluster(byServer("https://kubernetes.default.svc")) == &extra.clusters[0]);
 }
 
+TEST_CASE("config: listen tokens, TLS and webhook secrets", "[config]") {
+  const auto config = parse(
+      "listen: {address: '127.0.0.1:9000', tokensFile: tokens, tls: {certFile: c.pem, keyFile: "
+      "k.pem}}\n"
+      "webhook: {githubSecretFile: gh, gitlabSecretFile: /s/gl, giteaSecretFile: gt,\n"
+      "          bitbucketUUIDFile: bb, maxPayloadBytes: 4096}\n");
+  CHECK(config.listen.tokens_file == "/etc/gitopsd/tokens");
+  CHECK(config.listen.tls_cert_file == "/etc/gitopsd/c.pem");
+  CHECK(config.listen.tls_key_file == "/etc/gitopsd/k.pem");
+  CHECK(config.webhook.github_secret_file == "/etc/gitopsd/gh");
+  CHECK(config.webhook.gitlab_secret_file == "/s/gl");
+  CHECK(config.webhook.bitbucket_uuid_file == "/etc/gitopsd/bb");
+  CHECK(config.webhook.max_payload_bytes == 4096);
+  CHECK(config.webhook.github_secret.empty());  // read by loadDaemonConfigFile only
+  CHECK(errorOf("listen: {tls: {certFile: c.pem}}\n") ==
+        "gitopsd.yaml:1:15: listen.tls: certFile and keyFile go together");
+  CHECK(errorOf("webhook: {maxPayloadBytes: 10}\n") ==
+        "gitopsd.yaml:1:28: webhook.maxPayloadBytes: must be at least 1024");
+}
+
 TEST_CASE("config: daemon config warns about unknown keys with file and line", "[config]") {
   const auto config = parse(
       "git:\n"
       "  pollIntervall: 5m\n"
-      "listen: {address: '[::1]:9090', tls: true}\n"
+      "listen: {address: '[::1]:9090', tlsx: true}\n"
       "extra: 1\n"
       "git2: {}\n"
       "git:\n  pollInterval: 1m\n");
   REQUIRE(config.warnings.size() == 5);
   CHECK(config.warnings[0] == "gitopsd.yaml:2: git.pollIntervall: unknown field; ignored");
-  CHECK(config.warnings[1] == "gitopsd.yaml:3: listen.tls: unknown field; ignored");
+  CHECK(config.warnings[1] == "gitopsd.yaml:3: listen.tlsx: unknown field; ignored");
   CHECK(config.warnings[2] == "gitopsd.yaml:4: extra: unknown field; ignored");
   CHECK(config.warnings[3] == "gitopsd.yaml:5: git2: unknown field; ignored");
   CHECK(config.warnings[4] == "gitopsd.yaml:6: git: duplicate key; the last value is used");

@@ -66,3 +66,42 @@ TEST_CASE("git url: mirror folder names are stable and ignore case and passwords
   CHECK(mirrorDirName("https://github.com/org/other.git") != name);
   CHECK(mirrorDirName("https://u:a@h/x") == mirrorDirName("https://u:b@h/x"));
 }
+
+TEST_CASE("git url: sameRepository ignores .git, slashes, case, user and http vs https",
+          "[git][url]") {
+  const std::string repo = "https://github.com/org/repo.git";
+  CHECK(sameRepository(repo, "https://github.com/org/repo"));
+  CHECK(sameRepository(repo, "https://github.com/org/repo/"));
+  CHECK(sameRepository(repo, "https://github.com/org/repo.git/"));
+  CHECK(sameRepository(repo, "HTTPS://GitHub.COM/Org/Repo"));
+  CHECK(sameRepository(repo, "http://github.com/org/repo"));
+  CHECK(sameRepository(repo, "https://x-token:secret@github.com/org/repo.git"));
+  CHECK(sameRepository(repo, "https://github.com:443/org/repo"));
+  CHECK(sameRepository("http://gitea.test:3000/org/repo", "https://gitea.test:3000/org/repo.git"));
+  CHECK(sameRepository("https://gitlab.test/group/sub/project.git",
+                       "https://gitlab.test/group/sub/project"));
+}
+
+TEST_CASE("git url: sameRepository matches scp-like, ssh and https forms of one repository",
+          "[git][url]") {
+  CHECK(sameRepository("git@github.com:org/repo.git", "ssh://git@github.com/org/repo.git"));
+  CHECK(sameRepository("git@github.com:org/repo.git", "ssh://github.com:22/org/repo"));
+  CHECK(sameRepository("git@github.com:org/repo.git", "https://github.com/org/repo"));
+  CHECK(sameRepository("git@bitbucket.org:team/app.git", "https://bitbucket.org/team/app"));
+  // A non-default SSH port counts against another SSH URL, not against HTTP.
+  CHECK(
+      sameRepository("ssh://git@gitea.test:2222/org/repo.git", "http://gitea.test:3000/org/repo"));
+  CHECK_FALSE(
+      sameRepository("ssh://git@gitea.test:2222/org/repo.git", "git@gitea.test:org/repo.git"));
+}
+
+TEST_CASE("git url: sameRepository tells different repositories apart", "[git][url]") {
+  const std::string repo = "https://github.com/org/repo.git";
+  CHECK_FALSE(sameRepository(repo, "https://github.com/org/repo2.git"));
+  CHECK_FALSE(sameRepository(repo, "https://github.com/other/repo.git"));
+  CHECK_FALSE(sameRepository(repo, "https://gitlab.com/org/repo.git"));
+  CHECK_FALSE(sameRepository(repo, "https://github.com/org/repo/sub"));
+  CHECK_FALSE(sameRepository("http://h.test:3000/org/repo", "http://h.test:3001/org/repo"));
+  CHECK_FALSE(sameRepository(repo, "not a url"));
+  CHECK_FALSE(sameRepository("https://github.com/", "https://github.com"));
+}
