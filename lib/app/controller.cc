@@ -767,7 +767,7 @@ void AppController::reconcile(const std::string& name) {
   std::vector<Desired> desired;
   std::set<ResourceKey> desired_keys;
   for (auto& [type, object] : *scoped) {
-    const auto ref = kube::ObjectRef::of(object);
+    const auto ref = kube::ObjectRef::of(object, /*accept_generate_name=*/true);
     if (!ref.ok()) {
       setCondition(status, "ComparisonError", ref.status().message());
       return finish();
@@ -905,18 +905,27 @@ void AppController::reconcile(const std::string& name) {
   rt->dry_runs = std::move(dry_runs);  // only entries still in use: bounded by the app's size
   const bool auto_prune = automatedOn(spec) && spec.sync_policy.automated->prune;
   bool prune_pending = false;
+  bool deletion_pending = false;  // a prune candidate already being deleted: nothing to do
   std::set<ResourceKey> seen = desired_keys;
   for (const auto& ref : live.ownedBy(name)) {
     ResourceKey key{ref.type.group, ref.type.kind, ref.namespace_, ref.name};
     if (!seen.insert(key).second) continue;
     auto current = live.get(ref.type, ref.namespace_, ref.name);
     if (!current || sync::looksLikeHook(*current)) continue;
+    // Already being deleted (a finalizer or foreground deletion still pending): shown, but
+    // deleting it again would change nothing and count as a fight.
+    const bool deleting = (*current)["metadata"].contains("deletionTimestamp");
     ResourceStatus resource;
     resource.key = key;
     resource.version = ref.type.version;
     resource.status = "OutOfSync";
     resource.requires_pruning = true;
+    if (deleting) resource.message = "being deleted";
     status.resources.push_back(std::move(resource));
+    if (deleting) {
+      deletion_pending = true;
+      continue;
+    }
     sync::ResourceState state;
     state.key = key;
     state.live = current;
@@ -927,7 +936,7 @@ void AppController::reconcile(const std::string& name) {
   }
   std::sort(status.resources.begin(), status.resources.end(),
             [](const ResourceStatus& a, const ResourceStatus& b) { return a.key < b.key; });
-  status.sync_status = drift || prune_pending ? "OutOfSync" : "Synced";
+  status.sync_status = drift || prune_pending || deletion_pending ? "OutOfSync" : "Synced";
   const auto aggregated = health::aggregate(healths);
   status.health = std::string(health::healthStatusName(aggregated.status));
   status.health_message = aggregated.message;

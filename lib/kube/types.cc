@@ -15,7 +15,7 @@ std::string GroupVersionKind::apiVersion() const {
 
 std::string GroupVersionKind::toString() const { return apiVersion() + ", Kind=" + kind; }
 
-core::Result<ObjectRef> ObjectRef::of(const Object& object) {
+core::Result<ObjectRef> ObjectRef::of(const Object& object, bool accept_generate_name) {
   if (!object.is_object()) return core::invalidError("object is not a JSON/YAML mapping");
   auto text = [&object](const char* key, const Object* in) -> std::string {
     const Object& where = in != nullptr ? *in : object;
@@ -26,7 +26,12 @@ core::Result<ObjectRef> ObjectRef::of(const Object& object) {
   const std::string kind = text("kind", nullptr);
   const auto metadata = object.find("metadata");
   const Object* meta = metadata != object.end() && metadata->is_object() ? &*metadata : nullptr;
-  const std::string name = meta != nullptr ? text("name", meta) : std::string();
+  std::string name = meta != nullptr ? text("name", meta) : std::string();
+  if (name.empty() && accept_generate_name && meta != nullptr) {
+    if (const std::string generate = text("generateName", meta); !generate.empty()) {
+      name = generate + "*";
+    }
+  }
   if (api_version.empty()) return core::invalidError("object has no apiVersion");
   if (kind.empty())
     return core::invalidError("object of apiVersion " + api_version + " has no kind");

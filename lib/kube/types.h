@@ -33,8 +33,11 @@ struct ObjectRef {
   std::string namespace_;
   std::string name;
 
-  // From an object's apiVersion, kind and metadata; kInvalid naming the missing field.
-  static core::Result<ObjectRef> of(const Object& object);
+  // From an object's apiVersion, kind and metadata; kInvalid naming the missing field. With
+  // accept_generate_name, an object that has only metadata.generateName is named
+  // "<generateName>*", a placeholder for manifests whose real name is given when it is created
+  // (hooks).
+  static core::Result<ObjectRef> of(const Object& object, bool accept_generate_name = false);
   core::ResourceKey key() const { return {type.group, type.kind, namespace_, name}; }
   std::string toString() const;  // "apps/v1 Deployment bookinfo/reviews-v1"
 };

@@ -11,7 +11,7 @@ core::Result<ManifestSet> collectManifests(std::vector<ParsedFile> files) {
   for (auto& file : files) {
     for (auto& warning : file.warnings) set.warnings.push_back(std::move(warning));
     for (auto& manifest : file.manifests) {
-      auto ref = kube::ObjectRef::of(manifest.object);
+      auto ref = kube::ObjectRef::of(manifest.object, /*accept_generate_name=*/true);
       if (!ref.ok()) return ref.status().withContext(manifest.origin());
       set.entries.push_back({ref->key(), std::move(manifest)});
     }

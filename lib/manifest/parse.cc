@@ -335,6 +335,19 @@ std::string stringField(const Object& object, const char* name, bool& present, b
   return is_string ? it->get<std::string>() : std::string();
 }
 
+// A hook (Argo CD's or Helm's hook annotation) named by metadata.generateName alone: the sync
+// names it per operation (lib/sync/plan.h).
+bool generatedHook(const Object& object) {
+  const auto metadata = object.find("metadata");
+  if (metadata == object.end() || !metadata->is_object()) return false;
+  bool present = false, is_string = false;
+  if (stringField(*metadata, "generateName", present, is_string).empty()) return false;
+  const auto annotations = metadata->find("annotations");
+  return annotations != metadata->end() && annotations->is_object() &&
+         (annotations->contains("argocd.argoproj.io/hook") ||
+          annotations->contains("helm.sh/hook"));
+}
+
 class DocumentSink {
  public:
   DocumentSink(std::string_view file, ParsedFile& out) : file_(file), out_(out) {}
@@ -416,9 +429,10 @@ class DocumentSink {
                                   ": metadata.namespace is not a string");
       }
     }
-    if (name.empty()) {
+    if (name.empty() && !generatedHook(object)) {
       return core::invalidError(where + ": " + kind + " in " + what +
-                                " has no metadata.name (generateName is not supported)");
+                                " has no metadata.name (generateName alone is accepted for "
+                                "hooks only)");
     }
     out_.manifests.push_back(Manifest{std::move(object), std::string(file_), line, document});
     return {};

@@ -240,7 +240,8 @@ Result<WebhookEvent> parseGitlab(const WebhookRequest& request, std::string_view
   auto doc = parseObject("gitlab", request.body);
   if (!doc.ok()) return doc.status();
   if (!push_hook) {
-    const std::string kind = stringAt(*doc, {"object_kind"});
+    std::string kind = stringAt(*doc, {"object_kind"});
+    if (kind.empty()) kind = stringAt(*doc, {"event_name"});
     if (kind != "push" && kind != "tag_push") {
       return WebhookEvent(IgnoredEvent{"gitlab", "System Hook '" + kind + "' ignored"});
     }

@@ -17,10 +17,10 @@ done
 commit_push apps "web" >/dev/null
 printf 'flood-admin-token,ops,admin\n' >"$SCRATCH/tokens"
 LISTEN_EXTRA="tokensFile: $SCRATCH/tokens" write_config "$SCRATCH/gitopsd.yaml"
-write_app "$APPS_DIR/web.yaml" web "$(repo_url apps)" web flood-web \
+write_app "$APPS_DIR/flood.yaml" flood "$(repo_url apps)" web flood-web \
   "{automated: {prune: true, selfHeal: true}, syncOptions: [CreateNamespace=true]}"
 start_gitopsd "$SCRATCH/gitopsd.yaml"
-wait_app web Synced Healthy 60
+wait_app flood Synced Healthy 60
 
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$GITOPSD_PID/status"; }
 heal_summary() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["summary"]); sys.exit(0 if all(x is not None and x < float(sys.argv[2]) for x in d["ms"]) else 1)' "$1" "$2"; }
@@ -31,7 +31,7 @@ rss_before="$(rss_kib)"
 
 cat >"$SCRATCH/flood.lua" <<'LUA'
 -- Alternates an authenticated application read and the liveness probe.
-local paths = {"/api/v1/applications/web", "/api/v1/applications", "/healthz", "/metrics"}
+local paths = {"/api/v1/applications/flood", "/api/v1/applications", "/healthz", "/metrics"}
 local i = 0
 request = function()
   i = i + 1
@@ -52,7 +52,7 @@ note "RSS: $((rss_before / 1024)) MiB before, $((rss_after / 1024)) MiB after"
 heal_summary "$during" 5000 >/dev/null || fail "self-heal during the flood took over 5 s (or never happened): $during"
 grep -q "Non-2xx" "$SCRATCH/wrk.txt" && fail "the flood got error answers: $(cat "$SCRATCH/wrk.txt")"
 ((rss_after - rss_before < 64 * 1024)) || fail "RSS grew by $(((rss_after - rss_before) / 1024)) MiB during the flood"
-curl -sf -H "Authorization: Bearer flood-admin-token" "$API_URL/api/v1/applications/web" >/dev/null ||
+curl -sf -H "Authorization: Bearer flood-admin-token" "$API_URL/api/v1/applications/flood" >/dev/null ||
   fail "the API does not answer after the flood"
-wait_app web Synced Healthy 30
+wait_app flood Synced Healthy 30
 note "ok"

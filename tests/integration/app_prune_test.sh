@@ -82,8 +82,12 @@ commit_push apps "b back in kept" >/dev/null
 wait_app kept Synced Healthy 30
 
 # A PreSync hook (a ConfigMap here) and a wave: the hook runs at every sync (re-created,
-# BeforeHookCreation), is never tracked, compared or pruned.
+# BeforeHookCreation), is never tracked, compared or pruned. A second hook has generateName
+# only and gets a new name at each sync.
 mkdir -p "$SCRATCH/apps/hooked"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  generateName: gen-\n  annotations: {argocd.argoproj.io/hook: PreSync}\ndata: {v: "1"}\n' \
+  >"$SCRATCH/apps/hooked/generated.yaml"
+generated_hooks() { kubectl -n hooks get configmaps -o name | grep -c '^configmap/gen-' || true; }
 cm late 1 | sed 's/^metadata:/metadata:\n  annotations: {argocd.argoproj.io\/sync-wave: "1"}/' >"$SCRATCH/apps/hooked/late.yaml"
 cm pre 1 | sed 's/^metadata:/metadata:\n  annotations: {argocd.argoproj.io\/hook: PreSync}/' >"$SCRATCH/apps/hooked/pre.yaml"
 commit_push apps "hooked" >/dev/null
@@ -99,6 +103,7 @@ cm late 2 | sed 's/^metadata:/metadata:\n  annotations: {argocd.argoproj.io\/syn
 commit_push apps "hooked: late 2" >/dev/null
 wait_for 30 "late updated" value_is hooks late 2
 [[ "$(hook_uid)" != "$first_uid" ]] || fail "the PreSync hook was not re-created for the new sync"
+[[ "$(generated_hooks)" == 2 ]] || fail "expected one generateName hook per sync, found $(generated_hooks)"
 wait_app hooked Synced Healthy 30
 
 # ignoreDifferences with RespectIgnoreDifferences=true: a hand change to an ignored field is

@@ -214,6 +214,15 @@ TEST_CASE("manifest: an object needs metadata.name", "[manifest]") {
   const std::string message = fixtureError("no-name.yaml");
   CHECK_THAT(message,
              Catch::StartsWith("no-name.yaml:1:1: Job in document 1 has no metadata.name"));
+  CHECK_THAT(message, Catch::Contains("generateName alone is accepted for hooks only"));
+  // A hook may have generateName alone: the sync names it.
+  const auto hook =
+      parseManifestFile("hook.yaml",
+                        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: migrate-\n"
+                        "  annotations: {argocd.argoproj.io/hook: PreSync}\nspec: {}\n");
+  REQUIRE(hook.ok());
+  REQUIRE(hook->manifests.size() == 1);
+  CHECK(hook->manifests[0].object["metadata"]["generateName"] == "migrate-");
   CHECK_THAT(errorOf("n.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: 7\n"),
              Catch::Contains("metadata.name"));
   CHECK_THAT(errorOf("n.yaml", "apiVersion: 1\nkind: ConfigMap\nmetadata:\n  name: x\n"),

@@ -171,6 +171,7 @@ TEST_CASE("webhook: GitLab system hook pushes are pushes, other system hooks ign
   const auto ignored =
       ignoredOf(parseWebhook(request({{"X-Gitlab-Event", "System Hook"}}, project_created), {}));
   CHECK(ignored.provider == "gitlab");
+  CHECK(ignored.reason == "System Hook 'project_create' ignored");
 }
 
 TEST_CASE(
