@@ -155,6 +155,7 @@ int main(int argc, char** argv) {
                         << ", context: sandbox, qps: 200, burst: 400}\n"
                         << "paths: {cache: " << (scratch / "cache").string()
                         << ", state: " << (scratch / "state").string() << "}\n"
+                        << "listen: {address: '127.0.0.1:" << gitopsd::bench::freePort() << "'}\n"
                         << "reconcile: {workers: 4}\napplicationDirs: [" << apps_dir.string()
                         << "]\n";
 

@@ -75,4 +75,7 @@ void writeManifestRepository(const std::string& dir, int folders, int files_per_
 // p in [0, 1] of values (nearest rank); 0 for none.
 double percentile(std::vector<double> values, double p);
 
+// A TCP port on 127.0.0.1 that nothing listens on now (for gitopsd's API).
+int freePort();
+
 }  // namespace gitopsd::bench

@@ -44,34 +44,6 @@ std::string snippet(std::string_view body, std::size_t limit = 200) {
   return trimmed(out);
 }
 
-StatusCode codeForHttp(long status) {
-  switch (status) {
-    case 400:
-    case 413:
-      return StatusCode::kInvalid;
-    case 401:
-      return StatusCode::kUnauthorized;
-    case 403:
-      return StatusCode::kForbidden;
-    case 404:
-      return StatusCode::kNotFound;
-    case 405:
-      return StatusCode::kUnimplemented;
-    case 408:
-      return StatusCode::kTimeout;
-    case 409:
-      return StatusCode::kConflict;
-    case 429:
-      return StatusCode::kTooManyRequests;
-    case 502:
-    case 503:
-    case 504:
-      return StatusCode::kUnavailable;
-    default:
-      return status >= 500 ? StatusCode::kInternal : StatusCode::kInvalid;
-  }
-}
-
 std::string durationText(std::chrono::milliseconds d) {
   if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + "s";
   return std::to_string(d.count()) + "ms";
@@ -196,7 +168,7 @@ Status apiErrorStatus(std::string_view method, std::string_view path, long http_
     message += "; " + std::string(method) + " " + std::string(path) + " needs a token with the " +
                (method == "GET" ? "readonly or admin" : "admin") + " role";
   }
-  return {codeForHttp(http_status), message};
+  return {core::statusCodeForHttp(http_status), message};
 }
 
 std::string escapePathSegment(std::string_view segment) {

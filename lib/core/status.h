@@ -34,6 +34,13 @@ enum class StatusCode {
 // The code's name as written in logs and API responses, e.g. "NotFound".
 std::string_view statusCodeName(StatusCode code);
 
+// The code an HTTP error status stands for (the usual REST meanings: 400/413/415/422 kInvalid,
+// 408/504 kTimeout, 502/503 kUnavailable, other 5xx kInternal, other 4xx kInvalid), and the
+// HTTP status gitopsd's API answers a code with. Servers with richer errors (the Kubernetes
+// API's reasons) refine the first.
+StatusCode statusCodeForHttp(long http_status);
+int httpStatusFor(StatusCode code);
+
 class [[nodiscard]] Status {
  public:
   Status() = default;

@@ -14,38 +14,7 @@ StatusCode codeFor(long http_status, std::string_view reason) {
   if (reason == "Conflict") return StatusCode::kConflict;
   if (reason == "Expired" || reason == "Gone") return StatusCode::kGone;
   if (reason == "Timeout" || reason == "ServerTimeout") return StatusCode::kTimeout;
-  switch (http_status) {
-    case 400:
-    case 422:
-      return StatusCode::kInvalid;
-    case 401:
-      return StatusCode::kUnauthorized;
-    case 403:
-      return StatusCode::kForbidden;
-    case 404:
-      return StatusCode::kNotFound;
-    case 405:
-      return StatusCode::kUnimplemented;
-    case 409:
-      return StatusCode::kConflict;
-    case 410:
-      return StatusCode::kGone;
-    case 415:
-      return StatusCode::kInvalid;
-    case 429:
-      return StatusCode::kTooManyRequests;
-    case 500:
-      return StatusCode::kInternal;
-    case 502:
-    case 503:
-      return StatusCode::kUnavailable;
-    case 504:
-      return StatusCode::kTimeout;
-    default:
-      break;
-  }
-  if (http_status >= 500) return StatusCode::kInternal;
-  return StatusCode::kInvalid;
+  return core::statusCodeForHttp(http_status);
 }
 
 std::string stringField(const nlohmann::json& object, const char* key) {

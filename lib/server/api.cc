@@ -28,22 +28,10 @@ HttpResponse error(int status, std::string_view code, const std::string& message
 }
 
 HttpResponse error(const core::Status& status) {
-  switch (status.code()) {
-    case core::StatusCode::kInvalid:
-      return error(400, "Invalid", status.message());
-    case core::StatusCode::kNotFound:
-      return error(404, "NotFound", status.message());
-    case core::StatusCode::kConflict:
-      return error(409, "Conflict", status.message());
-    case core::StatusCode::kUnauthorized:
-      return error(401, "Unauthenticated", status.message());
-    case core::StatusCode::kForbidden:
-      return error(403, "Forbidden", status.message());
-    case core::StatusCode::kUnavailable:
-      return error(503, "Unavailable", status.message());
-    default:
-      return error(500, "Internal", status.message());
-  }
+  const std::string_view code = status.code() == core::StatusCode::kUnauthorized
+                                    ? "Unauthenticated"
+                                    : core::statusCodeName(status.code());
+  return error(core::httpStatusFor(status.code()), code, status.message());
 }
 
 bool sameSecret(std::string_view a, std::string_view b) {
