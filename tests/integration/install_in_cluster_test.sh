@@ -170,6 +170,16 @@ on_exit "cp '$SCRATCH/gitopsd.log' '${GITOPSD_TEST_TMP:-/tmp}/logs/$(basename "$
 on_exit "kill $GITOPSD_PID 2>/dev/null; wait $GITOPSD_PID 2>/dev/null; rc=\$?; ((rc == 0 || rc == 127 || rc == 143)) || { echo \"gitopsd exited with \$rc\" >&2; tail -20 '$SCRATCH/gitopsd.log' >&2; }"
 
 wait_app demo Synced Healthy 120
+# The service account may record Events: the sync's on the Application, creations on objects.
+event_seen() { # KIND NAME REASON
+  kubectl -n "$app_namespace" get events \
+    -o jsonpath='{range .items[*]}{.involvedObject.kind} {.involvedObject.name} {.reason} {.source.component}{"\n"}{end}' |
+    grep -qx "$1 $2 $3 gitopsd"
+}
+for expected in "Application demo SyncStarted" "Application demo SyncSucceeded" \
+  "ConfigMap settings ResourceCreated"; do
+  wait_for 20 "event $expected" event_seen $expected
+done
 [[ "$(app_field demo 's["sync"]["revision"]')" == "$first" ]] || fail "compared revision is not $first"
 [[ "$(app_field demo 's["operationState"]["phase"]')" == Succeeded ]] || fail "no successful sync"
 for object in configmap/settings serviceaccount/reader role.rbac.authorization.k8s.io/settings-reader \
