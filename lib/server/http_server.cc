@@ -88,8 +88,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     lowest().expires_never();
     timed_out_ = false;
     deadline_.expires_after(wait);
-    deadline_.async_wait([self = this->shared_from_this()](beast::error_code error) {
-      if (error) return;  // cancelled: the read finished in time
+    // A deadline that expired just as its read finished may still run: the generation tells it
+    // that it is stale.
+    deadline_.async_wait([self = this->shared_from_this(),
+                          generation = ++deadline_generation_](beast::error_code error) {
+      if (error || generation != self->deadline_generation_) return;  // cancelled or stale
       self->timed_out_ = true;
       beast::error_code ignored;
       self->lowest().socket().cancel(ignored);
@@ -156,6 +159,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void onRequest(beast::error_code error) {
+    ++deadline_generation_;
     deadline_.cancel();
     if (timed_out_) return fail(408, "Timeout", "request not received in time");
     if (error == http::error::body_limit) return fail(413, "TooLarge", "request body too large");
@@ -207,6 +211,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void respond(HttpResponse response, bool keep_alive) {
+    ++deadline_generation_;
     deadline_.cancel();
     auto out = std::make_shared<http::response<http::string_body>>();
     out->version(11);
@@ -239,6 +244,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   Stream stream_;
   asio::steady_timer deadline_;
   bool timed_out_ = false;
+  std::uint64_t deadline_generation_ = 0;
   std::shared_ptr<Shared> shared_;
   std::string remote_;
   beast::flat_buffer buffer_;
