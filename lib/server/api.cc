@@ -1,6 +1,7 @@
 #include "server/api.h"
 
 #include <openssl/crypto.h>
+#include <openssl/sha.h>
 
 #include <algorithm>
 #include <fstream>
@@ -34,8 +35,14 @@ HttpResponse error(const core::Status& status) {
   return error(core::httpStatusFor(status.code()), code, status.message());
 }
 
+// Compares the SHA-256 digests in constant time, so neither the content nor the length of a
+// token shows in the time taken.
 bool sameSecret(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+  unsigned char digest_a[SHA256_DIGEST_LENGTH];
+  unsigned char digest_b[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(a.data()), a.size(), digest_a);
+  SHA256(reinterpret_cast<const unsigned char*>(b.data()), b.size(), digest_b);
+  return CRYPTO_memcmp(digest_a, digest_b, sizeof digest_a) == 0;
 }
 
 std::vector<std::string> split(std::string_view text, char separator) {
