@@ -1,4 +1,6 @@
 // gitopsd: the GitOps sync daemon. This file only wires components together.
+#include <malloc.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
@@ -49,6 +51,11 @@ int usageError(std::string_view message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // glibc gives each thread that allocates an arena of its own; with workers, informers, Git
+  // fetchers, the API and the event recorders that is a dozen arenas whose free pages stay
+  // resident. Two arenas keep the RSS close to what is in use, and allocation is not where
+  // gitopsd spends its time.
+  mallopt(M_ARENA_MAX, 2);
   using namespace gitopsd::core;
   LogSink& sink = LogSink::standardError();
   std::string config_path;

@@ -131,7 +131,7 @@ struct AppController::SyncRun {
 };
 
 struct AppController::AppRuntime {
-  std::mutex mutex;  // guards app, pending, refresh, hard_refresh, desired
+  std::mutex mutex;  // guards app, pending, starting, refresh, hard_refresh, rendered*
   ManagedApp app;
   struct Pending {
     std::string id;
@@ -143,7 +143,10 @@ struct AppController::AppRuntime {
   std::optional<PendingOperation> starting;
   bool refresh = false;       // fetch the repository before the next compare
   bool hard_refresh = false;  // and bypass the render and dry-run caches
-  std::shared_ptr<const DesiredManifests> desired;
+  // The last compared render, its commit and its types' scopes (for manifests()).
+  std::shared_ptr<const manifest::ManifestSet> rendered;
+  std::string rendered_revision;
+  std::map<kube::GroupVersionKind, bool> namespaced;
   std::atomic<bool> operating{false};  // an operation (API or automated) is running
   std::atomic<bool> terminate{false};  // stop the running operation between objects
   // Owned by the worker reconciling the application (one at a time).
@@ -472,12 +475,33 @@ std::vector<std::string> AppController::refreshWhere(
 core::Result<DesiredManifests> AppController::manifests(const std::string& app) const {
   auto rt = runtime(app);
   if (!rt) return core::notFoundError("application '" + app + "' not found");
-  const std::lock_guard lock(rt->mutex);
-  if (!rt->desired) {
+  std::shared_ptr<const manifest::ManifestSet> rendered;
+  std::map<kube::GroupVersionKind, bool> namespaced;
+  config::Application spec;
+  DesiredManifests out;
+  {
+    const std::lock_guard lock(rt->mutex);
+    rendered = rt->rendered;
+    namespaced = rt->namespaced;
+    spec = rt->app.spec;
+    out.revision = rt->rendered_revision;
+  }
+  if (!rendered) {
     return core::unavailableError("application '" + app +
                                   "' has not been rendered yet (see its conditions)");
   }
-  return *rt->desired;
+  std::map<kube::GroupVersionKind, bool> ignored;
+  auto built = buildDesired(
+      *rendered, spec,
+      [&namespaced](const kube::GroupVersionKind& type) -> core::Result<bool> {
+        const auto found = namespaced.find(type);
+        if (found == namespaced.end()) return core::notFoundError("scope unknown");
+        return found->second;
+      },
+      ignored);
+  if (!built.ok()) return built.status();
+  for (auto& item : *built) out.objects.push_back(std::move(item.object));
+  return out;
 }
 
 core::Result<std::vector<SyncRecord>> AppController::history(const std::string& app) const {
@@ -609,53 +633,6 @@ void setCondition(AppStatus& status, std::string type, std::string message) {
   status.conditions.push_back({std::move(type), std::move(message)});
 }
 
-// The namespace and scope of each rendered object, defaulted as kubectl apply -n would; a kind
-// the server does not serve yet is accepted when the same render defines its CRD.
-core::Result<std::vector<std::pair<kube::GroupVersionKind, kube::Object>>> scopeObjects(
-    const manifest::ManifestSet& set, const config::Application& spec, kube::KubeClient& client,
-    std::map<kube::GroupVersionKind, bool>& namespaced_by_type) {
-  std::map<std::pair<std::string, std::string>, bool> crd_scopes;  // (group, kind) → namespaced
-  for (const auto& entry : set.entries) {
-    const auto& object = entry.manifest.object;
-    if (entry.key.group == "apiextensions.k8s.io" && entry.key.kind == "CustomResourceDefinition") {
-      const auto& crd_spec = object.value("spec", Json::object());
-      crd_scopes[{crd_spec.value("group", ""),
-                  crd_spec.value("names", Json::object()).value("kind", "")}] =
-          crd_spec.value("scope", "Namespaced") == "Namespaced";
-    }
-  }
-  std::vector<std::pair<kube::GroupVersionKind, kube::Object>> out;
-  for (const auto& entry : set.entries) {
-    kube::Object object = entry.manifest.object;
-    const auto type = kube::GroupVersionKind::fromApiVersion(object.value("apiVersion", ""),
-                                                             object.value("kind", ""));
-    bool namespaced = true;
-    if (auto resource = client.resourceFor(type); resource.ok()) {
-      namespaced = resource->namespaced;
-    } else if (const auto crd = crd_scopes.find({type.group, type.kind}); crd != crd_scopes.end()) {
-      namespaced = crd->second;
-    } else {
-      return resource.status().withContext(
-          entry.manifest.file + ":" + std::to_string(entry.manifest.line) + ": " + type.toString());
-    }
-    namespaced_by_type[type] = namespaced;
-    auto& metadata = object["metadata"];
-    if (!namespaced) {
-      metadata.erase("namespace");
-    } else if (metadata.value("namespace", "").empty()) {
-      if (spec.destination.namespace_.empty()) {
-        return core::invalidError(entry.manifest.file + ":" + std::to_string(entry.manifest.line) +
-                                  ": " + type.kind + " " + metadata.value("name", "") +
-                                  " has no namespace and the application's destination names "
-                                  "none");
-      }
-      metadata["namespace"] = spec.destination.namespace_;
-    }
-    out.emplace_back(type, std::move(object));
-  }
-  return out;
-}
-
 std::string resultsJson(const std::vector<ResourceResult>& results) {
   Json out = Json::array();
   for (const auto& result : results) {
@@ -668,6 +645,63 @@ std::string resultsJson(const std::vector<ResourceResult>& results) {
 }
 
 }  // namespace
+
+core::Result<std::vector<AppController::Desired>> AppController::buildDesired(
+    const manifest::ManifestSet& set, const config::Application& spec,
+    const ScopeLookup& namespaced_of, std::map<kube::GroupVersionKind, bool>& namespaced_by_type) {
+  // A kind the server does not serve yet is accepted when the same render defines its CRD.
+  std::map<std::pair<std::string, std::string>, bool> crd_scopes;  // (group, kind) → namespaced
+  for (const auto& entry : set.entries) {
+    const auto& object = entry.manifest.object;
+    if (entry.key.group == "apiextensions.k8s.io" && entry.key.kind == "CustomResourceDefinition") {
+      const auto& crd_spec = object.value("spec", Json::object());
+      crd_scopes[{crd_spec.value("group", ""),
+                  crd_spec.value("names", Json::object()).value("kind", "")}] =
+          crd_spec.value("scope", "Namespaced") == "Namespaced";
+    }
+  }
+  std::vector<Desired> out;
+  std::set<ResourceKey> keys;
+  for (const auto& entry : set.entries) {
+    kube::Object object = entry.manifest.object;
+    const std::string origin = entry.manifest.file + ":" + std::to_string(entry.manifest.line);
+    const auto type = kube::GroupVersionKind::fromApiVersion(object.value("apiVersion", ""),
+                                                             object.value("kind", ""));
+    bool namespaced = true;
+    if (auto served = namespaced_of(type); served.ok()) {
+      namespaced = *served;
+    } else if (const auto crd = crd_scopes.find({type.group, type.kind}); crd != crd_scopes.end()) {
+      namespaced = crd->second;
+    } else {
+      return served.status().withContext(origin + ": " + type.toString());
+    }
+    namespaced_by_type[type] = namespaced;
+    // Namespaces defaulted as kubectl apply -n would.
+    auto& metadata = object["metadata"];
+    if (!namespaced) {
+      metadata.erase("namespace");
+    } else if (metadata.value("namespace", "").empty()) {
+      if (spec.destination.namespace_.empty()) {
+        return core::invalidError(origin + ": " + type.kind + " " + metadata.value("name", "") +
+                                  " has no namespace and the application's destination names "
+                                  "none");
+      }
+      metadata["namespace"] = spec.destination.namespace_;
+    }
+    const auto ref = kube::ObjectRef::of(object, /*accept_generate_name=*/true);
+    if (!ref.ok()) return ref.status().withContext(origin);
+    ResourceKey key = ref->key();
+    if (!keys.insert(key).second) {
+      return core::invalidError("two objects are " + key.toString() +
+                                " once namespaces are defaulted");
+    }
+    // Hooks are created for each sync and cleaned up by their delete policies: not tracked,
+    // so never pruned, and not compared.
+    if (!sync::looksLikeHook(object)) setTracking(object, spec.name, key);
+    out.push_back({type, std::move(key), std::move(object)});
+  }
+  return out;
+}
 
 void AppController::reconcile(const std::string& name) {
   auto rt = runtime(name);
@@ -759,38 +793,29 @@ void AppController::reconcile(const std::string& name) {
     return finish();
   }
   std::map<kube::GroupVersionKind, bool> namespaced_by_type;
-  auto scoped = scopeObjects(*rendered->manifests, spec, client, namespaced_by_type);
-  if (!scoped.ok()) {
-    setCondition(status, "ComparisonError", scoped.status().message());
+  auto built = buildDesired(
+      *rendered->manifests, spec,
+      [&client](const kube::GroupVersionKind& type) -> core::Result<bool> {
+        auto resource = client.resourceFor(type);
+        if (!resource.ok()) return resource.status();
+        return resource->namespaced;
+      },
+      namespaced_by_type);
+  if (!built.ok()) {
+    setCondition(status, "ComparisonError", built.status().message());
     return finish();
   }
-  std::vector<Desired> desired;
+  std::vector<Desired> desired = std::move(built).value();
   std::set<ResourceKey> desired_keys;
-  for (auto& [type, object] : *scoped) {
-    const auto ref = kube::ObjectRef::of(object, /*accept_generate_name=*/true);
-    if (!ref.ok()) {
-      setCondition(status, "ComparisonError", ref.status().message());
-      return finish();
-    }
-    ResourceKey key = ref->key();
-    if (!desired_keys.insert(key).second) {
-      setCondition(status, "ComparisonError",
-                   "two objects are " + key.toString() + " once namespaces are defaulted");
-      return finish();
-    }
-    // Hooks are created for each sync and cleaned up by their delete policies: not tracked,
-    // so never pruned, and not compared (below).
-    if (!sync::looksLikeHook(object)) setTracking(object, name, key);
-    desired.push_back({type, std::move(key), std::move(object)});
-  }
+  for (const auto& item : desired) desired_keys.insert(item.key);
   status.revision = *commit;
   status.source_type = std::string(manifest::sourceTypeName(rendered->type));
   {
-    auto manifests = std::make_shared<DesiredManifests>();
-    manifests->revision = *commit;
-    for (const auto& item : desired) manifests->objects.push_back(item.object);
+    // For the API: the render (shared with the render cache) and the scopes, not a copy.
     const std::lock_guard lock(rt->mutex);
-    rt->desired = std::move(manifests);
+    rt->rendered = rendered->manifests;
+    rt->rendered_revision = *commit;
+    rt->namespaced = namespaced_by_type;
   }
 
   // 2. Live state: watch every kind the application has now or had at its last sync.

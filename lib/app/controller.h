@@ -172,6 +172,13 @@ class AppController {
   void poller(std::stop_token stop);
   void reconcile(const std::string& name);
   struct SyncRun;
+  using ScopeLookup = std::function<core::Result<bool>(const kube::GroupVersionKind&)>;
+  // The rendered objects as gitopsd applies them: scope from namespaced_of (or a CRD in the
+  // same render), namespace defaulted, the tracking annotation set on all but hooks; the scope
+  // of each type is added to namespaced_by_type. kInvalid/kNotFound naming file and line.
+  static core::Result<std::vector<Desired>> buildDesired(
+      const manifest::ManifestSet& set, const config::Application& spec,
+      const ScopeLookup& namespaced_of, std::map<kube::GroupVersionKind, bool>& namespaced_by_type);
   core::Status executeSync(const std::string& name, const ManagedApp& app, AppRuntime& rt,
                            kube::KubeClient& client, LiveCache& live,
                            const std::vector<sync::ResourceState>& states,
