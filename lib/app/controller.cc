@@ -328,7 +328,6 @@ std::vector<AppView> AppController::views() const {
     {
       const std::lock_guard app_lock(rt->mutex);
       view.spec = rt->app.spec;
-      view.cluster = rt->app.cluster;
       if (rt->pending) {
         view.status.pending = pendingOf(rt->pending->id, rt->pending->request);
       } else if (rt->starting) {
@@ -353,7 +352,6 @@ std::optional<AppView> AppController::view(const std::string& app) const {
   {
     const std::lock_guard lock(rt->mutex);
     view.spec = rt->app.spec;
-    view.cluster = rt->app.cluster;
   }
   if (auto current = status(app)) view.status = std::move(*current);
   view.status.name = app;

@@ -83,7 +83,6 @@ struct SyncRequest {
 // An application as the API shows it.
 struct AppView {
   config::Application spec;
-  std::string cluster;
   AppStatus status;  // with status.pending filled in
 };
 

@@ -314,13 +314,10 @@ HttpResponse Api::applications(const HttpRequest& request, const Caller& caller)
     return error(404, "NotFound", "no such endpoint: " + request.path);
   }
 
-  const bool known_mutation =
-      (request.method == "POST" && (sub == "sync" || sub == "rollback" || sub == "refresh")) ||
-      (request.method == "DELETE" && sub == "operation");
-  if (!known_mutation) {
+  const bool post = sub == "sync" || sub == "rollback" || sub == "refresh";
+  if ((request.method != "POST" || !post) && (request.method != "DELETE" || sub != "operation")) {
     const bool exists = sub.empty() || sub == "diff" || sub == "manifests" || sub == "history" ||
-                        sub == "sync" || sub == "rollback" || sub == "refresh" ||
-                        sub == "operation";
+                        post || sub == "operation";
     return exists ? error(405, "MethodNotAllowed", request.method + " is not allowed here")
                   : error(404, "NotFound", "no such endpoint: " + request.path);
   }
@@ -450,7 +447,5 @@ ApiServer::~ApiServer() { stop(); }
 void ApiServer::stop() {
   if (http_) http_->stop();
 }
-
-std::uint16_t ApiServer::port() const { return http_ ? http_->port() : 0; }
 
 }  // namespace gitopsd::server

@@ -77,7 +77,6 @@ class ApiServer {
                                                         core::Logger logger);
   ~ApiServer();  // stop()
   void stop();
-  std::uint16_t port() const;
 
  private:
   ApiServer() = default;

@@ -127,9 +127,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     armDeadline(shared_->options.read_timeout);
     const auto& header = header_->get();
     const std::string target(header.target());
-    const auto path = HttpServer::decode(target.substr(0, target.find('?')), false);
-    const std::size_t limit = shared_->options.body_limit && path
-                                  ? shared_->options.body_limit(*path)
+    path_ = HttpServer::decode(target.substr(0, target.find('?')), false);
+    const std::size_t limit = shared_->options.body_limit && path_
+                                  ? shared_->options.body_limit(*path_)
                                   : kDefaultBodyLimit;
     if (header_->content_length() && *header_->content_length() > limit) {
       return fail(413, "TooLarge",
@@ -171,9 +171,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     request.target = std::string(message.target());
     request.remote = remote_;
     const auto question = request.target.find('?');
-    auto path = HttpServer::decode(request.target.substr(0, question), false);
-    if (!path) return fail(400, "Invalid", "malformed escape in the request path");
-    request.path = std::move(*path);
+    if (!path_) return fail(400, "Invalid", "malformed escape in the request path");
+    request.path = std::move(*path_);
     if (question != std::string::npos) {
       std::string_view query = std::string_view(request.target).substr(question + 1);
       while (!query.empty()) {
@@ -248,6 +247,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::shared_ptr<Shared> shared_;
   std::string remote_;
   beast::flat_buffer buffer_;
+  std::optional<std::string> path_;  // the request's decoded path, from its header
   std::optional<http::request_parser<http::empty_body>> header_;
   std::optional<http::request_parser<http::string_body>> body_;
 };
