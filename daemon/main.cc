@@ -5,6 +5,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,8 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/version.h"
+#include "rollout/controller.h"
+#include "rollout/crd_install.h"
 #include "server/api.h"
 
 // Read only under LeakSanitizer (the asan build): leaks inside Debian's libgit2 1.5.1 that
@@ -102,6 +105,33 @@ int main(int argc, char** argv) {
     logger.error("cannot start", {{"error", started.message()}});
     return 1;
   }
+  // The rollout engine: a second controller on the default cluster's client and watch cache.
+  std::unique_ptr<gitopsd::rollout::RolloutController> rollouts;
+  if (const auto& settings_of = (*daemon)->config().rollouts; settings_of.enabled) {
+    auto* client = (*daemon)->defaultClient();
+    auto* cache = (*daemon)->controller().liveCache((*daemon)->defaultCluster());
+    if (client == nullptr || cache == nullptr) {
+      logger.error("the rollout engine needs the default cluster, which is unavailable");
+    } else {
+      if (settings_of.install_crds) {
+        if (Status installed = gitopsd::rollout::installRolloutCrds(*client, logger);
+            !installed.ok()) {
+          logger.error("installing the Argo Rollouts CRDs failed",
+                       {{"error", installed.message()}});
+        }
+      }
+      gitopsd::rollout::RolloutControllerOptions options;
+      options.workers = settings_of.workers;
+      options.namespaces = settings_of.namespaces;
+      rollouts = std::make_unique<gitopsd::rollout::RolloutController>(
+          std::move(options), *client, *cache, SystemClock::instance(),
+          logger.with({{"controller", "rollouts"}}));
+      if (Status started = rollouts->start(); !started.ok()) {
+        logger.error("the rollout engine did not start", {{"error", started.message()}});
+        rollouts.reset();
+      }
+    }
+  }
   auto api = gitopsd::server::ApiServer::start(
       settings, (*daemon)->controller(), [] { return defaultMetrics().exposition(); }, logger);
   if (!api.ok()) {
@@ -119,6 +149,7 @@ int main(int argc, char** argv) {
   logger.info("stopping: running syncs end after the object being applied",
               {{"signal", received == SIGINT ? "SIGINT" : "SIGTERM"}});
   (*api)->stop();
+  if (rollouts) rollouts->stop();
   (*daemon)->stop();
   logger.info("stopped");
   return 0;

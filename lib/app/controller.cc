@@ -264,6 +264,10 @@ void AppController::setApplications(std::vector<ManagedApp> apps) {
   for (const auto& name : changed) queue_.add(name);
 }
 
+LiveCache* AppController::liveCache(const std::string& cluster) {
+  return clusters_.count(cluster) != 0 ? liveCacheFor(cluster) : nullptr;
+}
+
 LiveCache* AppController::liveCacheFor(const std::string& cluster) {
   const std::lock_guard lock(live_mutex_);
   auto& slot = live_[cluster];

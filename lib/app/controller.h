@@ -163,6 +163,10 @@ class AppController {
   // false with the reason.
   bool ready(std::string& reason) const;
 
+  // The watch cache of a configured cluster, shared with the process's other controllers (the
+  // rollout engine); null for a cluster that is not configured. Lives as long as the controller.
+  LiveCache* liveCache(const std::string& cluster);
+
  private:
   struct AppRuntime;
   struct Desired;

@@ -94,6 +94,15 @@ Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Daemon::~Daemon() { stop(); }
 
+const config::DaemonConfig& Daemon::config() const { return impl_->config; }
+
+std::string Daemon::defaultCluster() const { return clusterKey(impl_->config.cluster); }
+
+kube::KubeClient* Daemon::defaultClient() {
+  const auto found = impl_->clients.find(defaultCluster());
+  return found == impl_->clients.end() ? nullptr : found->second.get();
+}
+
 core::Result<std::unique_ptr<Daemon>> Daemon::create(config::DaemonConfig config,
                                                      const core::Clock& clock,
                                                      core::Logger logger) {

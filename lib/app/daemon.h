@@ -40,6 +40,13 @@ class Daemon {
   // The controller, for the API; valid after start() until the Daemon is destroyed.
   AppController& controller() { return *controller_; }
 
+  // The configuration it runs, and the default cluster (the config's `cluster`) for the
+  // process's other controllers: its client (null when it could not be built) and its name in
+  // the controller's watch caches (AppController::liveCache).
+  const config::DaemonConfig& config() const;
+  kube::KubeClient* defaultClient();
+  std::string defaultCluster() const;
+
   // Changes to the application folders and the config file are seen through inotify within
   // kConfigCheckInterval, and by a full check every kFullCheckInterval where inotify is silent.
   static constexpr std::chrono::milliseconds kConfigCheckInterval{500};

@@ -73,6 +73,26 @@ void LiveCache::onEvent(const kube::CacheEvent& event, const kube::GroupVersionK
     }
   }
   for (const auto& app : apps) on_change_(app);
+  std::vector<TypeHandler> handlers;
+  {
+    const std::lock_guard lock(handlers_mutex_);
+    if (const auto found = type_handlers_.find(type); found != type_handlers_.end()) {
+      handlers = found->second;
+    }
+  }
+  for (const auto& handler : handlers) handler(event);
+}
+
+void LiveCache::addTypeHandler(const kube::GroupVersionKind& type, TypeHandler handler) {
+  const std::lock_guard lock(handlers_mutex_);
+  type_handlers_[type].push_back(std::move(handler));
+}
+
+std::vector<kube::ObjectSnapshot> LiveCache::list(const kube::GroupVersionKind& type) const {
+  const std::shared_lock lock(informers_mutex_);
+  const auto found = informers_.find(type);
+  if (found == informers_.end()) return {};
+  return found->second->list();
 }
 
 void LiveCache::collectMetrics(core::Emitter& out, const std::string& cluster) const {

@@ -9,8 +9,13 @@
 // gitopsd_watch_cache_objects{cluster,group,kind}, the objects its informers hold, read when the
 // registry is scraped; the collector is removed before the cache is destroyed.
 //
-// Thread safety: every member may be called from any thread. on_change runs on informer threads
-// and must not block (it enqueues). ensure() blocks while a new informer lists.
+// Other controllers of the process (the rollout engine) share the same informers: they add a
+// handler per type (called for every event of that type, before or after ensure()) and list or
+// get the cached objects, so each type is listed and watched once per cluster.
+//
+// Thread safety: every member may be called from any thread. on_change and type handlers run on
+// informer threads and must not block (they enqueue). ensure() blocks while a new informer
+// lists.
 #pragma once
 
 #include <chrono>
@@ -46,6 +51,7 @@ struct LiveCacheMetrics {
 class LiveCache {
  public:
   using ChangeHandler = std::function<void(const std::string& app)>;
+  using TypeHandler = std::function<void(const kube::CacheEvent& event)>;
 
   LiveCache(kube::KubeClient& client, core::Logger logger, ChangeHandler on_change,
             LiveCacheMetrics metrics = {});
@@ -61,8 +67,14 @@ class LiveCache {
   kube::ObjectSnapshot get(const kube::GroupVersionKind& type, std::string_view namespace_,
                            std::string_view name) const;
 
+  // Every cached object of type (empty when the type is not watched).
+  std::vector<kube::ObjectSnapshot> list(const kube::GroupVersionKind& type) const;
+
   // Every watched object the application owns.
   std::vector<LiveRef> ownedBy(const std::string& app) const;
+
+  // handler hears every later event of type (the initial list too, when added before ensure()).
+  void addTypeHandler(const kube::GroupVersionKind& type, TypeHandler handler);
 
  private:
   void onEvent(const kube::CacheEvent& event, const kube::GroupVersionKind& type);
@@ -76,6 +88,8 @@ class LiveCache {
   std::map<kube::GroupVersionKind, std::unique_ptr<kube::Informer>> informers_;
   mutable std::mutex index_mutex_;  // guards owned_
   std::map<std::string, std::set<LiveRef>> owned_;
+  mutable std::mutex handlers_mutex_;  // guards type_handlers_
+  std::map<kube::GroupVersionKind, std::vector<TypeHandler>> type_handlers_;
   core::ScopedCollector collector_;  // last: removed before what it reads
 };
 

@@ -1,18 +1,8 @@
 #include "app/status.h"
 
-#include <ctime>
+#include "core/time_text.h"
 
 namespace gitopsd::app {
-
-std::string rfc3339(std::chrono::system_clock::time_point time) {
-  if (time.time_since_epoch().count() == 0) return "";
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buffer;
-}
 
 nlohmann::json AppStatus::toJson() const {
   nlohmann::json resources_json = nlohmann::json::array();
@@ -40,7 +30,7 @@ nlohmann::json AppStatus::toJson() const {
       {"sourceType", source_type},
       {"resources", std::move(resources_json)},
       {"conditions", std::move(conditions_json)},
-      {"reconciledAt", rfc3339(reconciled_at)},
+      {"reconciledAt", core::formatRfc3339(reconciled_at)},
   };
   if (!health_message.empty()) out["health"]["message"] = health_message;
   if (!operation.phase.empty()) {
@@ -61,8 +51,8 @@ nlohmann::json AppStatus::toJson() const {
                              {"revision", operation.revision},
                              {"initiatedBy", operation.initiated_by},
                              {"dryRun", operation.dry_run},
-                             {"startedAt", rfc3339(operation.started_at)},
-                             {"finishedAt", rfc3339(operation.finished_at)},
+                             {"startedAt", core::formatRfc3339(operation.started_at)},
+                             {"finishedAt", core::formatRfc3339(operation.finished_at)},
                              {"resources", std::move(results)}};
   }
   if (pending) {

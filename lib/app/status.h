@@ -30,9 +30,6 @@ struct Condition {
   std::string message;
 };
 
-// "2026-11-26T10:00:00Z" (UTC, seconds); "" for the epoch (a time not set).
-std::string rfc3339(std::chrono::system_clock::time_point time);
-
 // What one sync did to one object.
 struct ResourceResult {
   core::ResourceKey key;

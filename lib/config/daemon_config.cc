@@ -79,6 +79,7 @@ class ConfigReader {
             {"webhook", [&](const YAML::Node& v, const std::string& p) { return webhook(v, p); }},
             {"reconcile",
              [&](const YAML::Node& v, const std::string& p) { return reconcile(v, p); }},
+            {"rollouts", [&](const YAML::Node& v, const std::string& p) { return rollouts(v, p); }},
             {"applications",
              [&](const YAML::Node& v, const std::string& p) { return applications(v, p); }},
             {"applicationDirs",
@@ -453,6 +454,26 @@ class ConfigReader {
                                  return r_.readDuration(v, p, c_.reconcile.resync_interval);
                                }},
                           });
+  }
+
+  core::Status rollouts(const YAML::Node& node, const std::string& path) {
+    auto& r = c_.rollouts;
+    return r_.readMapping(
+        node, path,
+        {
+            {"enabled", [&](const YAML::Node& v,
+                            const std::string& p) { return r_.readBool(v, p, r.enabled); }},
+            {"namespaces",
+             [&](const YAML::Node& v, const std::string& p) {
+               return r_.readStringList(v, p, r.namespaces);
+             }},
+            {"workers", [&](const YAML::Node& v,
+                            const std::string& p) { return intAtLeast(v, p, 1, r.workers); }},
+            {"installCRDs",
+             [&](const YAML::Node& v, const std::string& p) {
+               return r_.readBool(v, p, r.install_crds);
+             }},
+        });
   }
 
   core::Status applications(const YAML::Node& node, const std::string& path) {

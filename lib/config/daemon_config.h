@@ -41,6 +41,10 @@
 //     githubSecretFile, gitlabSecretFile, giteaSecretFile (also Gogs), bitbucketUUIDFile
 //     maxPayloadBytes 26214400   (>= 1024)
 //   reconcile: {workers 4 (>= 1), resyncInterval 3m (0: off)}
+//   rollouts:            the rollout engine (Argo Rollouts' Rollout, AnalysisRun) in the
+//                        default cluster
+//     enabled false, namespaces [] (none: all), workers 2 (>= 1), installCRDs false
+//     (create the argoproj.io CRDs at start when they are missing)
 //   applications: [...]  Argo CD Applications (application.h); apiVersion/kind optional
 //   applicationDirs: []  folders of Application files (application_dir.h)
 // Paths (kubeconfig, secret and key files, cache/state, applicationDirs, renderer paths) are
@@ -139,6 +143,13 @@ struct ReconcileSettings {
   Duration resync_interval = std::chrono::minutes(3);
 };
 
+struct RolloutSettings {
+  bool enabled = false;
+  std::vector<std::string> namespaces;  // empty: every namespace
+  int workers = 2;
+  bool install_crds = false;
+};
+
 struct DaemonConfig {
   std::string file;  // the config file, for messages
   ClusterEntry cluster;
@@ -149,6 +160,7 @@ struct DaemonConfig {
   ListenSettings listen;
   WebhookSettings webhook;
   ReconcileSettings reconcile;
+  RolloutSettings rollouts;
   std::vector<Application> applications;      // inline, in file order (file/line = this file)
   std::vector<std::string> application_dirs;  // absolute paths, in file order
   std::vector<std::string> warnings;          // "FILE:LINE: field.path: what"

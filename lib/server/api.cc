@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "config/application.h"
+#include "core/time_text.h"
 #include "core/version.h"
 #include "manifest/yaml_write.h"
 
@@ -147,8 +148,8 @@ Json historyJson(const std::vector<app::SyncRecord>& records) {
                      {"message", record.message},
                      {"initiatedBy", record.initiated_by},
                      {"automated", record.automated},
-                     {"startedAt", app::rfc3339(record.started_at)},
-                     {"finishedAt", app::rfc3339(record.finished_at)}});
+                     {"startedAt", core::formatRfc3339(record.started_at)},
+                     {"finishedAt", core::formatRfc3339(record.finished_at)}});
   }
   return {{"items", std::move(items)}};
 }

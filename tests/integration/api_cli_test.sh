@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # gitopsctl against gitopsd's HTTP API (docs/api.md), on the full control plane with the
-# Bookinfo manifests (../shared/reference/tse-gitops-demo/application) in their own namespace:
+# Bookinfo services (examples/bookinfo/application, without its Namespace) in their own namespace:
 # gitopsd listens on a free port with a tokens file (an admin and a readonly token). app wait
 # sees the first automated sync; list, get, history and manifests show the application (-o json
 # read back with python3); diff exits 0 while in sync and 1 after a change by hand (selfHeal
@@ -13,10 +13,8 @@ source "$(dirname "$0")/lib.sh"
 load_sandbox
 load_git
 make_scratch
-reference="$GITOPSD_SOURCE_DIR/../shared/reference"
-[[ -d "$reference/tse-gitops-demo/application" ]] || fail "no Bookinfo manifests in $reference"
 
-# A namespace of this run's own: not the reference's (other tests use that one), and new, so that
+# A namespace of this run's own: not the example's (other tests use that one), and new, so that
 # the first sync has work to do.
 NS="bkcli-$(tr '[:upper:]' '[:lower:]' <<<"${SCRATCH##*.}")"
 on_exit "kubectl delete namespace '$NS' --ignore-not-found --wait=false >/dev/null 2>&1"
@@ -57,10 +55,12 @@ image_is() { [[ "$(image)" == *":$1" ]]; }
 replicas_of() { kubectl -n "$NS" get deployment "$1" -o jsonpath='{.spec.replicas}'; }
 replicas_are() { [[ "$(replicas_of "$1")" == "$2" ]]; }
 
-kubectl apply --server-side -f "$reference/istio/crds.gen.yaml" >/dev/null
+install_istio_crds
 new_repo bookinfo
 mkdir -p "$SCRATCH/bookinfo/application"
-cp "$reference/tse-gitops-demo/application/bookinfo.yaml" "$SCRATCH/bookinfo/application/"
+for service in details ratings reviews productpage; do
+  cp "$GITOPSD_SOURCE_DIR/examples/bookinfo/application/$service.yaml" "$SCRATCH/bookinfo/application/"
+done
 first="$(commit_push bookinfo "Bookinfo")"
 
 cat >"$SCRATCH/tokens.csv" <<CSV
@@ -141,7 +141,7 @@ wait_for 30 "app diff to exit 1 after scaling reviews by hand" diff_rc_is 1
 expect_rc 1 ctl app diff cli-bookinfo
 out_has "^===== apps/Deployment $NS/reviews ======$"
 out_has "^-  replicas: 3$"
-out_has "^\+  replicas: 1$"
+out_has "^\+  replicas: 0$"
 expect_rc 0 ctl app diff cli-bookinfo --exit-code=false
 sleep 3
 replicas_are reviews 3 || fail "reviews was reverted although selfHeal is off"
@@ -158,7 +158,7 @@ out_has "^Operation: +Sync$"
 out_has "^Phase: +Succeeded$"
 out_has "^Sync Revision: +$first$"
 out_has "^GROUP +KIND +NAMESPACE +NAME +STATUS +MESSAGE$"
-replicas_are reviews 1 || fail "sync did not scale reviews back to 1"
+replicas_are reviews 0 || fail "sync did not scale reviews back to 0"
 wait_for 30 "app diff to exit 0 after the sync" diff_rc_is 0
 expect_rc 0 ctl app wait cli-bookinfo --sync --health --timeout 120
 
@@ -208,20 +208,20 @@ automated_off() {
     [[ "$(json '"automated" in d["spec"].get("syncPolicy", {})')" == False ]]
 }
 wait_for 15 "gitopsd to read the sync policy without automated" automated_off
-sed -i 's/examples-bookinfo-reviews-v1:1.16.4/examples-bookinfo-reviews-v1:1.17.0/' \
-  "$SCRATCH/bookinfo/application/bookinfo.yaml"
-second="$(commit_push bookinfo "reviews 1.17.0")"
+sed -i 's/examples-bookinfo-reviews-v1:1.20.2/examples-bookinfo-reviews-v1:1.20.3/' \
+  "$SCRATCH/bookinfo/application/reviews.yaml"
+second="$(commit_push bookinfo "reviews 1.20.3")"
 compared_second() {
   OUT="$(ctl app get cli-bookinfo -o json)" &&
     [[ "$(json 'd["status"]["sync"]["revision"]')" == "$second" ]]
 }
 wait_for 30 "gitopsd to compare $second" compared_second
-image_is 1.16.4 || fail "the new commit was applied with automated sync off"
+image_is 1.20.2 || fail "the new commit was applied with automated sync off"
 expect_rc 1 ctl app diff cli-bookinfo
-out_has "examples-bookinfo-reviews-v1:1.17.0"
+out_has "examples-bookinfo-reviews-v1:1.20.3"
 expect_rc 0 ctl app sync cli-bookinfo --timeout 120
 out_has "^Sync Revision: +$second$"
-image_is 1.17.0 || fail "sync did not apply $second"
+image_is 1.20.3 || fail "sync did not apply $second"
 
 expect_rc 0 ctl app history cli-bookinfo -o json
 at_first='[e["id"] for e in d if e["revision"] == "'"$first"'" and e["phase"] == "Succeeded"]'
@@ -232,7 +232,7 @@ expect_rc 0 ctl app rollback cli-bookinfo "$id" --timeout 120
 out_has "^Operation: +Rollback$"
 out_has "^Phase: +Succeeded$"
 out_has "^Sync Revision: +$first$"
-image_is 1.16.4 || fail "rollback to history entry $id did not bring back the image of $first"
+image_is 1.20.2 || fail "rollback to history entry $id did not bring back the image of $first"
 expect_rc 0 ctl app wait cli-bookinfo --health --operation --timeout 120
 expect_rc 0 ctl app get cli-bookinfo -o json
 [[ "$(json 'd["status"]["operationState"]["revision"]')" == "$first" ]] ||

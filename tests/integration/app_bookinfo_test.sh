@@ -1,4 +1,4 @@
-# The Bookinfo application (../shared/reference/tse-gitops-demo/application) created by an
+# The Bookinfo application (examples/bookinfo/application) created by an
 # Application file becomes Synced and Healthy on the full control plane (Deployments become
 # available through kwok); a commit changing an image tag is applied at the next poll; with
 # selfHeal a deleted Deployment is recreated and a hand-scaled one reverted; with selfHeal off
@@ -7,13 +7,11 @@ source "$(dirname "$0")/lib.sh"
 load_sandbox
 load_git
 make_scratch
-reference="$GITOPSD_SOURCE_DIR/../shared/reference"
-[[ -d "$reference/tse-gitops-demo/application" ]] || fail "no Bookinfo manifests in $reference"
 
-kubectl apply --server-side -f "$reference/istio/crds.gen.yaml" >/dev/null
+install_istio_crds
 new_repo bookinfo
 mkdir -p "$SCRATCH/bookinfo/application"
-cp "$reference/tse-gitops-demo/application/"*.yaml "$SCRATCH/bookinfo/application/"
+cp "$GITOPSD_SOURCE_DIR/examples/bookinfo/application/"*.yaml "$SCRATCH/bookinfo/application/"
 first="$(commit_push bookinfo "Bookinfo")"
 
 write_config "$SCRATCH/gitopsd.yaml"
@@ -32,14 +30,14 @@ done
 note "bookinfo Synced and Healthy at $first"
 
 # A new image tag in Git is applied at the next poll (1 s).
-sed -i 's/examples-bookinfo-reviews-v1:1.16.4/examples-bookinfo-reviews-v1:1.17.0/' \
-  "$SCRATCH/bookinfo/application/bookinfo.yaml"
+sed -i 's/examples-bookinfo-reviews-v1:1.20.2/examples-bookinfo-reviews-v1:1.20.3/' \
+  "$SCRATCH/bookinfo/application/reviews.yaml"
 start=$SECONDS
-second="$(commit_push bookinfo "reviews 1.17.0")"
+second="$(commit_push bookinfo "reviews 1.20.3")"
 image_is() {
   [[ "$(kubectl -n bookinfo get deployment reviews -o jsonpath='{.spec.template.spec.containers[0].image}')" == *":$1" ]]
 }
-wait_for 30 "the new reviews image" image_is 1.17.0
+wait_for 30 "the new reviews image" image_is 1.20.3
 note "image tag applied $((SECONDS - start)) s after the push"
 wait_app bookinfo Synced Healthy 60
 [[ "$(app_field bookinfo 's["sync"]["revision"]')" == "$second" ]] || fail "revision not updated"
@@ -54,7 +52,7 @@ for trial in 1 2 3; do
   kubectl -n bookinfo delete deployment ratings-v1 --wait=false >/dev/null
   wait_for 15 "ratings-v1 recreated (trial $trial)" recreated "$old_uid"
   kubectl -n bookinfo scale deployment reviews --replicas=3 >/dev/null
-  wait_for 15 "reviews scaled back to 1 (trial $trial)" replicas_are 1
+  wait_for 15 "reviews scaled back to 0 (trial $trial)" replicas_are 0
   sleep 4.5  # past the self-heal backoff window, so each trial starts a fresh streak
 done
 wait_app bookinfo Synced - 60
@@ -73,6 +71,6 @@ diff_text="$(app_field bookinfo '[r.get("diff", "") for r in s["resources"] if r
 # And back on: healed.
 policy="{automated: {prune: true, selfHeal: true}, syncOptions: [CreateNamespace=true]}"
 write_app "$APPS_DIR/bookinfo.yaml" bookinfo "$(repo_url bookinfo)" application bookinfo "$policy"
-wait_for 15 "reviews healed once selfHeal is back on" replicas_are 1
+wait_for 15 "reviews healed once selfHeal is back on" replicas_are 0
 wait_app bookinfo Synced Healthy 60
 note "ok"

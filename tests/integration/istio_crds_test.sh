@@ -1,19 +1,11 @@
 #!/usr/bin/env bash
-# The official Istio CRDs install into the sandbox apiserver and a networking.istio.io/v1
+# The official Istio CRDs (istio.io/api, fetched by scripts/fetch-crds) install into the sandbox apiserver and a networking.istio.io/v1
 # VirtualService can be created and read back with its route weights intact.
 source "$(dirname "$0")/lib.sh"
 load_sandbox
-crds="$GITOPSD_SOURCE_DIR/../shared/reference/istio/crds.gen.yaml"
-[[ -f "$crds" ]] || fail "Istio CRDs not found at $crds"
-
-kubectl apply --server-side -f "$crds" >/dev/null
-# Polled: `kubectl wait` errors out on a CRD whose status has no conditions yet.
-established() {
-  [[ "$(kubectl get crd "$1" -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" == True ]]
-}
-for crd in virtualservices.networking.istio.io destinationrules.networking.istio.io; do
-  wait_for 60 "$crd to be Established" established "$crd"
-done
+install_istio_crds
+[[ "$(grep -c '^kind: CustomResourceDefinition' "$(official_crds istio/crds.yaml)")" == 15 ]] ||
+  fail "istio/crds.yaml does not hold the 15 Istio CRDs"
 wait_for 30 "VirtualService in discovery" kubectl api-resources --api-group=networking.istio.io -o name
 
 ns="istio-crd-test-$RANDOM"

@@ -133,9 +133,8 @@ TEST_CASE("kube client: CRDs installed after start are found without a restart",
           "[kube][integration]") {
   auto client = makeClient(sandboxConfig());
   REQUIRE(client->resourceFor(kConfigMap).ok());  // discovery loaded before the install
-  const std::string reference = referenceDir();
-  kubectl("apply --server-side -f " + reference + "/istio/crds.gen.yaml");
-  kubectl("apply --server-side -f " + reference + "/argo-rollouts/rollout-crd.yaml");
+  kubectl("apply --server-side -f " + officialCrds("istio/crds.yaml"));
+  kubectl("apply --server-side -f " + officialCrds("argo-rollouts/crds/rollout-crd.yaml"));
   waitForEstablished({"virtualservices.networking.istio.io", "rollouts.argoproj.io"});
 
   auto vs = client->resourceFor({"networking.istio.io", "v1", "VirtualService"});

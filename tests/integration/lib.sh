@@ -13,6 +13,28 @@ load_sandbox() {
   kubectl() { "$KUBECTL" --kubeconfig "$KUBECONFIG" "$@"; }
 }
 
+# official_crds SUBPATH: a file or folder of the official CRDs (scripts/fetch-crds), e.g.
+# `official_crds istio/crds.yaml`; fails loudly when the folder was not given to the build.
+official_crds() {
+  [[ -n "${GITOPSD_CRDS_DIR:-}" && -f "$GITOPSD_CRDS_DIR/complete" ]] ||
+    fail "no official CRDs: GITOPSD_CRDS_DIR='${GITOPSD_CRDS_DIR:-}' (configure with -DGITOPSD_CRDS_DIR=\$(scripts/fetch-crds --print-dir))"
+  [[ -e "$GITOPSD_CRDS_DIR/$1" ]] || fail "$1 missing from $GITOPSD_CRDS_DIR"
+  echo "$GITOPSD_CRDS_DIR/$1"
+}
+
+# install_istio_crds: the 15 official Istio CRDs, installed and Established.
+install_istio_crds() {
+  kubectl apply --server-side -f "$(official_crds istio/crds.yaml)" >/dev/null
+  local crd
+  for crd in virtualservices.networking.istio.io destinationrules.networking.istio.io gateways.networking.istio.io; do
+    wait_for 60 "$crd to be Established" crd_established "$crd"
+  done
+}
+# Polled: `kubectl wait` errors out on a CRD whose status has no conditions yet.
+crd_established() {
+  [[ "$(kubectl get crd "$1" -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" == True ]]
+}
+
 # wait_for SECONDS DESCRIPTION CMD...: polls CMD every 0.2 s until it succeeds or the deadline.
 wait_for() {
   local limit="$1" what="$2"; shift 2

@@ -23,7 +23,15 @@ const std::map<std::string, std::string>& sandboxEnv() {
 
 std::string sourceDir() { return GITOPSD_SOURCE_DIR; }
 
-std::string referenceDir() { return sourceDir() + "/../shared/reference"; }
+std::string officialCrds(const std::string& relative_path) {
+  const std::string dir = GITOPSD_CRDS_DIR;
+  if (dir.empty() || !std::ifstream(dir + "/complete").good()) {
+    FAIL("no official CRDs: configure with -DGITOPSD_CRDS_DIR=$(scripts/fetch-crds --print-dir)");
+  }
+  const std::string path = dir + "/" + relative_path;
+  if (!std::ifstream(path).good()) FAIL(relative_path << " missing from " << dir);
+  return path;
+}
 
 std::string sandboxValue(const std::string& key) {
   const auto& values = sandboxEnv();

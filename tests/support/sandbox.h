@@ -13,9 +13,11 @@
 
 namespace gitopsd::test_support {
 
-// The project's source folder, and the third-party reference data beside it.
+// The project's source folder.
 std::string sourceDir();
-std::string referenceDir();
+// A file of the official CRDs fetched by scripts/fetch-crds (the build's GITOPSD_CRDS_DIR), e.g.
+// "istio/crds.yaml"; fails the test when the folder was not configured or lacks the file.
+std::string officialCrds(const std::string& relative_path);
 
 // A value from cluster.env (APISERVER_URL, ADMIN_TOKEN, CA_FILE, KUBECTL, SANDBOX_DIR, ...).
 std::string sandboxValue(const std::string& key);

@@ -17,10 +17,6 @@ using gitopsd::core::StatusCode;
 namespace {
 
 const fs::path kTestdata = fs::path(GITOPSD_TESTDATA_DIR) / "config";
-// The shared reference data next to the repository (../shared/reference).
-const fs::path kReference =
-    fs::path(GITOPSD_TESTDATA_DIR).parent_path().parent_path().parent_path() / "shared" /
-    "reference";
 
 std::string readText(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -309,21 +305,15 @@ TEST_CASE("config: Helm and kustomize options gitopsd does not use are warnings"
   CHECK(parsed.apps[0].source.helm->skip_crds);
 }
 
-TEST_CASE("config: a demo Rollout or Namespace is not an Application", "[config]") {
-  const fs::path rollout = kReference / "tse-gitops-demo" / "argo" / "rollout" / "rollout.yaml";
-  const fs::path ns = kReference / "tse-gitops-demo" / "application" / "namespace.yaml";
-  if (!fs::exists(rollout) || !fs::exists(ns)) {
-    WARN("reference data not found at " << kReference.string() << "; skipped");
-    return;
-  }
-  auto result = parseApplications("rollout.yaml", readText(rollout));
+TEST_CASE("config: a Rollout or Namespace is not an Application", "[config]") {
+  auto result = parseApplications("rollout.yaml", readText(kTestdata / "not-an-app-rollout.yaml"));
   REQUIRE_FALSE(result.ok());
   CHECK(result.status().code() == StatusCode::kInvalid);
   CHECK(result.status().message() ==
         "rollout.yaml:1:1: document 1 is a Rollout (argoproj.io/v1alpha1), expected an Argo CD "
         "Application (argoproj.io/v1alpha1)");
 
-  result = parseApplications("namespace.yaml", readText(ns));
+  result = parseApplications("namespace.yaml", readText(kTestdata / "not-an-app-namespace.yaml"));
   REQUIRE_FALSE(result.ok());
   CHECK(result.status().message().rfind("namespace.yaml:1:1: document 1 is a Namespace (v1), "
                                         "expected an Argo CD Application",

@@ -1,0 +1,110 @@
+// RolloutController: the rollout engine's second controller in the gitopsd process. It takes
+// over argoproj.io/v1alpha1 Rollouts in the watched namespaces and steps them through their
+// canary by executing the plans of planCanary (plan.h): it creates, scales and garbage-collects
+// the Rollout's ReplicaSets, writes the traffic split through a TrafficRouter (Istio
+// VirtualService weights and DestinationRule subset hashes, or canary/stable Service
+// selectors), creates the AnalysisRuns of analysis steps and background analysis, and records
+// the status in Argo Rollouts' shape, so Argo's CLI (`kubectl argo rollouts`) and Argo CD's
+// health check read it. The commands of Argo's CLI (promote, promote --full, abort, retry,
+// pause, resume, restart) only patch the Rollout's spec or status; the controller honours those
+// fields.
+//
+// Level-triggered like the application controller: a de-duplicating work queue of
+// "namespace/name" keys fed by the shared watch cache (Rollouts, their ReplicaSets and
+// AnalysisRuns, the Deployments named by workloadRef, VirtualServices, DestinationRules and
+// Services), a periodic resync, and the plan's own timers (pause durations, scale-down
+// deadlines); one worker per key at a time; failures retried with a per-key exponential
+// backoff. Every pass reads the Rollout fresh from the apiserver (its status is the engine's
+// memory, so a restart or kill -9 resumes at the same step) and the rest from the cache.
+//
+// An invalid Rollout (see parseRollout; also blue-green and experiment steps, which gitopsd does
+// not run yet) gets phase Degraded with an InvalidSpec condition naming the field, and nothing
+// else in the cluster changes.
+//
+// Thread safety: start/stop from one thread; the rest runs on the controller's own threads.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/events.h"
+#include "app/live_cache.h"
+#include "app/work_queue.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "kube/client.h"
+#include "rollout/plan.h"
+#include "rollout/spec.h"
+#include "rollout/traffic_router.h"
+
+namespace gitopsd::rollout {
+
+struct RolloutControllerOptions {
+  int workers = 2;
+  std::vector<std::string> namespaces;  // empty: all
+  std::string field_manager = "gitopsd-rollouts";
+  std::chrono::milliseconds resync_interval{std::chrono::minutes(5)};
+  std::chrono::milliseconds cache_sync_timeout{std::chrono::minutes(2)};
+  std::chrono::milliseconds retry_base{500};
+  std::chrono::milliseconds retry_cap{std::chrono::minutes(2)};
+  bool record_events = true;
+  core::MetricsRegistry* metrics = &core::defaultMetrics();
+};
+
+class RolloutController {
+ public:
+  // client and cache (the application controller's watch cache of the same cluster) outlive
+  // the controller.
+  RolloutController(RolloutControllerOptions options, kube::KubeClient& client,
+                    app::LiveCache& cache, const core::Clock& clock, core::Logger logger);
+  ~RolloutController();  // stop()
+  RolloutController(const RolloutController&) = delete;
+  RolloutController& operator=(const RolloutController&) = delete;
+
+  // Watches the types it needs and starts the workers. kNotFound when the cluster does not
+  // serve argoproj.io/v1alpha1 Rollouts (install the CRDs); optional types (Istio, AnalysisRuns)
+  // are watched once served.
+  core::Status start();
+  void stop();
+
+  // One pass over a Rollout, as a worker runs it (for tests and the API's refresh).
+  void reconcileNow(const std::string& namespace_, const std::string& name);
+
+ private:
+  struct Pass;
+  void worker();
+  void resyncer(std::stop_token stop);
+  void reconcile(const std::string& key);
+  void enqueueFor(const kube::CacheEvent& event, const std::string& source_kind);
+  bool watched(const std::string& namespace_) const;
+  // Carries out the plan: ReplicaSets, traffic, AnalysisRuns, in that order; stops at the first
+  // failure (the next pass plans again from what happened).
+  core::Status execute(Pass& pass, const RolloutSpec& spec, const kube::Object& pod_template,
+                       const Plan& plan, TrafficRouter* router,
+                       const std::optional<TrafficState>& observed_traffic);
+  core::Status setRole(Pass& pass, const RolloutSpec& spec, const std::string& rs_name,
+                       const std::string& hash, const std::string& role);
+
+  RolloutControllerOptions options_;
+  kube::KubeClient& client_;
+  app::LiveCache& cache_;
+  const core::Clock& clock_;
+  core::Logger logger_;
+  app::WorkQueue queue_;
+  std::unique_ptr<app::EventRecorder> events_;
+  std::mutex failures_mutex_;
+  std::map<std::string, int> failures_;  // key → consecutive failed passes
+  std::vector<std::thread> workers_;
+  std::jthread resync_;
+  std::atomic<bool> started_{false};
+  core::ScopedCollector collector_;
+  mutable std::mutex phases_mutex_;
+  std::map<std::string, std::pair<std::string, std::string>> phases_;  // key → (phase, strategy)
+};
+
+}  // namespace gitopsd::rollout
