@@ -8,6 +8,7 @@
 
 #include "app/tracking.h"
 #include "diff/diff.h"
+#include "diff/rollout_owned.h"
 #include "git/tree_reader.h"
 #include "git/url.h"
 #include "health/health.h"
@@ -1343,6 +1344,8 @@ core::Status AppController::executeSync(const std::string& name, const ManagedAp
         apply.force = true;
         apply.dry_run = run.dry_run;
         kube::Object object = task.object;
+        // What the rollout engine steps (weights, subset hashes, selectors) keeps its live value.
+        if (task.live) diff::keepRolloutOwnedLiveValues(task.key, object, *task.live);
         if (respect_ignored && task.live) {
           if (Status kept = diff::keepIgnoredLiveValues(object, *task.live, task.key, rules);
               !kept.ok()) {

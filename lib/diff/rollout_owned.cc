@@ -75,4 +75,70 @@ void stripRolloutOwnedFields(const core::ResourceKey& key, json& predicted, json
   stripOne(key, live, owned);
 }
 
+namespace {
+
+void keepAnnotation(json& desired, const json& live, const char* annotation) {
+  const json* value = findPath(
+      live, path({std::string("metadata"), std::string("annotations"), std::string(annotation)}));
+  if (value != nullptr) desired["metadata"]["annotations"][annotation] = *value;
+}
+
+bool sameDestination(const json& a, const json& b) {
+  const json& da = a.value("destination", json::object());
+  const json& db = b.value("destination", json::object());
+  return da.value("host", "") == db.value("host", "") &&
+         da.value("subset", "") == db.value("subset", "");
+}
+
+}  // namespace
+
+void keepRolloutOwnedLiveValues(const core::ResourceKey& key, json& desired, const json& live) {
+  if (key.group == "networking.istio.io" && key.kind == "VirtualService") {
+    for (const char* section : {"http", "tls", "tcp"}) {
+      const json* live_routes = findPath(live, path({std::string("spec"), std::string(section)}));
+      if (live_routes == nullptr || !live_routes->is_array() || !desired.contains("spec") ||
+          !desired["spec"].contains(section) || !desired["spec"][section].is_array()) {
+        continue;
+      }
+      json& routes = desired["spec"][section];
+      for (std::size_t i = 0; i < routes.size() && i < live_routes->size(); ++i) {
+        const json& live_entry = (*live_routes)[i];
+        if (!routes[i].is_object() || !routes[i].contains("route") || !live_entry.is_object() ||
+            !live_entry.contains("route")) {
+          continue;
+        }
+        json& destinations = routes[i]["route"];
+        const json& live_destinations = live_entry["route"];
+        for (std::size_t j = 0; j < destinations.size() && j < live_destinations.size(); ++j) {
+          if (sameDestination(destinations[j], live_destinations[j]) &&
+              live_destinations[j].contains("weight")) {
+            destinations[j]["weight"] = live_destinations[j]["weight"];
+          }
+        }
+      }
+    }
+  } else if (key.group == "networking.istio.io" && key.kind == "DestinationRule") {
+    const json* live_subsets = findPath(live, path({std::string("spec"), std::string("subsets")}));
+    if (live_subsets != nullptr && live_subsets->is_array() && desired.contains("spec") &&
+        desired["spec"].contains("subsets") && desired["spec"]["subsets"].is_array()) {
+      for (auto& subset : desired["spec"]["subsets"]) {
+        for (const auto& live_subset : *live_subsets) {
+          const json* hash =
+              findPath(live_subset, path({std::string("labels"), std::string(kPodTemplateHash)}));
+          if (subset.is_object() && live_subset.value("name", "") == subset.value("name", "") &&
+              hash != nullptr) {
+            subset["labels"][kPodTemplateHash] = *hash;
+          }
+        }
+      }
+    }
+    keepAnnotation(desired, live, kManagedByRollouts);
+  } else if (key.group.empty() && key.kind == "Service") {
+    const json* hash = findPath(
+        live, path({std::string("spec"), std::string("selector"), std::string(kPodTemplateHash)}));
+    if (hash != nullptr) desired["spec"]["selector"][kPodTemplateHash] = *hash;
+    keepAnnotation(desired, live, kManagedByRollouts);
+  }
+}
+
 }  // namespace gitopsd::diff

@@ -34,4 +34,14 @@ struct RolloutOwnedFields {
 void stripRolloutOwnedFields(const core::ResourceKey& key, nlohmann::json& predicted,
                              nlohmann::json& live, const RolloutOwnedFields& owned);
 
+// Before a sync applies `desired` over `live`, the same fields take their live values, so an
+// apply of a change made in Git (a new route, a new subset) never resets the weights, subset
+// hashes and selectors a rollout is stepping: a VirtualService destination keeps its live weight
+// when the live route at the same position has a destination of the same host and subset; a
+// DestinationRule subset keeps its live hash label when the live object has a subset of the
+// same name; a Service keeps its live selector hash; the managed-by annotation stays. Deployment
+// replicas are left to the caller (it knows which Deployments a Rollout references).
+void keepRolloutOwnedLiveValues(const core::ResourceKey& key, nlohmann::json& desired,
+                                const nlohmann::json& live);
+
 }  // namespace gitopsd::diff

@@ -152,17 +152,40 @@ void RolloutController::enqueueFor(const kube::CacheEvent& event, const std::str
 
 core::Status RolloutController::start() {
   if (started_.exchange(true)) return {};
-  cache_.addTypeHandler(kRollout, [this](const auto& e) { enqueueFor(e, "Rollout"); });
-  cache_.addTypeHandler(kReplicaSet, [this](const auto& e) { enqueueFor(e, "owned"); });
-  cache_.addTypeHandler(kAnalysisRun, [this](const auto& e) { enqueueFor(e, "owned"); });
-  for (const auto& type : {kDeployment, kService, kVirtualService, kDestinationRule}) {
-    cache_.addTypeHandler(type, [this](const auto& e) { enqueueFor(e, "referenced"); });
-  }
+  // The required types, waited for while their CRDs become served (gitopsd may have just
+  // installed them); the handlers are added only then, so a failed start leaves none behind.
+  const auto deadline = std::chrono::steady_clock::now() + options_.cache_sync_timeout;
   for (const auto& type : {kRollout, kReplicaSet, kDeployment, kService}) {
-    if (auto s = cache_.ensure(type, options_.cache_sync_timeout); !s.ok()) {
-      started_ = false;
-      return s.withContext("rollout engine: watching " + type.toString());
+    for (bool logged = false;;) {
+      core::Status watching = cache_.ensure(type, options_.cache_sync_timeout);
+      if (watching.ok()) break;
+      if (watching.code() != core::StatusCode::kNotFound ||
+          std::chrono::steady_clock::now() >= deadline) {
+        started_ = false;
+        return watching.withContext("rollout engine: watching " + type.toString());
+      }
+      if (!logged) {
+        logger_.info("rollout engine: waiting for the type to be served",
+                     {{"type", type.toString()}});
+        logged = true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
+  }
+  // The cache outlives the controller and cannot drop handlers: they call in only while the
+  // controller is listening.
+  auto handler = [this, listening = listening_](const char* source) {
+    return [this, listening, source](const kube::CacheEvent& event) {
+      const std::lock_guard lock(listening->mutex);
+      if (listening->on) enqueueFor(event, source);
+    };
+  };
+  listening_->on = true;
+  cache_.addTypeHandler(kRollout, handler("Rollout"));
+  cache_.addTypeHandler(kReplicaSet, handler("owned"));
+  cache_.addTypeHandler(kAnalysisRun, handler("owned"));
+  for (const auto& type : {kDeployment, kService, kVirtualService, kDestinationRule}) {
+    cache_.addTypeHandler(type, handler("referenced"));
   }
   // Served only when their CRDs are installed: watched when present.
   for (const auto& type : {kAnalysisRun, kVirtualService, kDestinationRule}) {
@@ -186,6 +209,10 @@ core::Status RolloutController::start() {
 
 void RolloutController::stop() {
   if (!started_.exchange(false)) return;
+  {
+    const std::lock_guard lock(listening_->mutex);
+    listening_->on = false;
+  }
   queue_.shutDown();
   if (resync_.joinable()) {
     resync_.request_stop();

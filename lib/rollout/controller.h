@@ -66,9 +66,9 @@ class RolloutController {
   RolloutController(const RolloutController&) = delete;
   RolloutController& operator=(const RolloutController&) = delete;
 
-  // Watches the types it needs and starts the workers. kNotFound when the cluster does not
-  // serve argoproj.io/v1alpha1 Rollouts (install the CRDs); optional types (Istio, AnalysisRuns)
-  // are watched once served.
+  // Watches the types it needs and starts the workers; waits up to cache_sync_timeout for the
+  // Rollout type to be served (CRDs just installed). kNotFound when it never is (install the
+  // CRDs); optional types (Istio, AnalysisRuns) are watched when served at start.
   core::Status start();
   void stop();
 
@@ -102,6 +102,11 @@ class RolloutController {
   std::vector<std::thread> workers_;
   std::jthread resync_;
   std::atomic<bool> started_{false};
+  struct Listening {
+    std::mutex mutex;
+    bool on = false;
+  };
+  std::shared_ptr<Listening> listening_ = std::make_shared<Listening>();
   core::ScopedCollector collector_;
   mutable std::mutex phases_mutex_;
   std::map<std::string, std::pair<std::string, std::string>> phases_;  // key → (phase, strategy)

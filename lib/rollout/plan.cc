@@ -447,8 +447,10 @@ class CanaryPlanner {
     }
     if (run->phase == "Inconclusive") return inconclusivePause(name);
     if (run->phase == "Successful") return finished_allows;
-    setPhase("Progressing", "AnalysisRun " + name + " is " +
-                                (run->phase.empty() ? std::string("Pending") : run->phase));
+    if (type != "Background") {  // a background run goes on beside the steps
+      setPhase("Progressing", "AnalysisRun " + name + " is " +
+                                  (run->phase.empty() ? std::string("Pending") : run->phase));
+    }
     return false;
   }
 
