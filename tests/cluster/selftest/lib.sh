@@ -7,7 +7,7 @@ processes_under() {
   local dir="$1" pid
   for pid in $(ls /proc | grep -E '^[0-9]+$'); do
     [[ $pid == $$ || $pid == $BASHPID ]] && continue
-    tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$dir/" && echo "$pid"
+    tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline" | grep -qF -- "$dir/" && echo "$pid"
   done
   return 0
 }
