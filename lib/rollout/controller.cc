@@ -371,12 +371,14 @@ void RolloutController::reconcile(const std::string& key) {
   Observed observed;
   observed.now = clock_.wallNow();
   observed.status = pass.rollout.value("status", json::object());
-  observed.pod_template_hash = podTemplateHash(*pod_template);
+  std::vector<json> owned_sets;
   for (const auto& rs : cache_.list(kReplicaSet)) {
     if (metaString(*rs, "namespace") == pass.ns && ownedBy(*rs, spec->uid)) {
       observed.replica_sets.push_back(describeReplicaSet(*rs));
+      owned_sets.push_back(*rs);
     }
   }
+  observed.pod_template_hash = revisionHash(*spec, *pod_template, owned_sets);
   for (const auto& run : cache_.list(kAnalysisRun)) {
     if (metaString(*run, "namespace") == pass.ns && ownedBy(*run, spec->uid)) {
       observed.analysis_runs.push_back(describeRun(*run));

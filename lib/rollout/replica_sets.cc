@@ -104,6 +104,80 @@ json withRoleMetadata(const RolloutSpec& spec, json pod_template, const std::str
   return pod_template;
 }
 
+json withoutRoleMetadata(const RolloutSpec& spec, json pod_template) {
+  if (!spec.canary || !pod_template.contains("metadata")) return pod_template;
+  json& metadata = pod_template["metadata"];
+  for (const json* role : {&spec.canary->canary_metadata, &spec.canary->stable_metadata}) {
+    for (const char* part : {"labels", "annotations"}) {
+      if (!role->contains(part) || !metadata.contains(part) || !metadata[part].is_object()) {
+        continue;
+      }
+      for (const auto& [key, value] : (*role)[part].items()) {
+        if (metadata[part].contains(key) && metadata[part][key] == value) metadata[part].erase(key);
+      }
+      if (metadata[part].empty()) metadata.erase(part);
+    }
+  }
+  return pod_template;
+}
+
+namespace {
+
+// Every value `want` sets is in `have` (which may hold more: defaults the apiserver added).
+bool derives(const json& want, const json& have) {
+  if (want.is_object()) {
+    if (!have.is_object()) return want.empty() && have.is_null();
+    for (const auto& [key, value] : want.items()) {
+      const bool empty = value.is_null() || ((value.is_object() || value.is_array()) && value.empty());
+      if (!have.contains(key)) {
+        if (!empty) return false;
+        continue;
+      }
+      if (!derives(value, have[key])) return false;
+    }
+    return true;
+  }
+  if (want.is_array()) {
+    if (!have.is_array() || have.size() != want.size()) return false;
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      if (!derives(want[i], have[i])) return false;
+    }
+    return true;
+  }
+  if (want.is_number() && have.is_number()) return want.get<double>() == have.get<double>();
+  return want == have;
+}
+
+json comparable(const RolloutSpec& spec, json pod_template) {
+  pod_template = withoutRoleMetadata(spec, std::move(pod_template));
+  if (pod_template.contains("metadata") && pod_template["metadata"].contains("labels")) {
+    pod_template["metadata"]["labels"].erase(kPodTemplateHashLabel);
+  }
+  if (pod_template.contains("metadata")) pod_template["metadata"].erase("creationTimestamp");
+  return pod_template;
+}
+
+}  // namespace
+
+std::string revisionHash(const RolloutSpec& spec, const json& pod_template,
+                         const std::vector<json>& replica_sets) {
+  const json want = comparable(spec, pod_template);
+  const std::string hash = podTemplateHash(want);
+  for (const auto& rs : replica_sets) {
+    const json& labels = rs.value("/metadata/labels"_json_pointer, json::object());
+    if (labels.value(kPodTemplateHashLabel, "") == hash) return hash;
+  }
+  for (const auto& rs : replica_sets) {
+    const json& labels = rs.value("/metadata/labels"_json_pointer, json::object());
+    const std::string existing = labels.value(kPodTemplateHashLabel, "");
+    if (existing.empty()) continue;
+    if (derives(want, comparable(spec, rs.value("/spec/template"_json_pointer, json::object())))) {
+      return existing;
+    }
+  }
+  return hash;
+}
+
 json buildReplicaSet(const RolloutSpec& spec, const json& pod_template, const std::string& hash,
                      int replicas, int revision, const std::string& role) {
   json pod = withRoleMetadata(spec, pod_template, role);

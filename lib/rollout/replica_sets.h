@@ -56,6 +56,18 @@ nlohmann::json buildReplicaSet(const RolloutSpec& spec, const nlohmann::json& po
 nlohmann::json withRoleMetadata(const RolloutSpec& spec, nlohmann::json pod_template,
                                 const std::string& role);
 
+// The template without any role's metadata (a key of canaryMetadata or stableMetadata carrying
+// that role's value is removed), the form a template is hashed in: a template copied back from a
+// ReplicaSet (`kubectl argo rollouts undo`) hashes like the one it came from.
+nlohmann::json withoutRoleMetadata(const RolloutSpec& spec, nlohmann::json pod_template);
+
+// The hash of the revision a template belongs to: the hash of an existing ReplicaSet whose
+// template it equals semantically — every field it sets has the same value there, the
+// apiserver's defaults aside, role metadata and the hash label ignored (as Argo Rollouts finds
+// a revision again after `undo`) — else podTemplateHash of it.
+std::string revisionHash(const RolloutSpec& spec, const nlohmann::json& pod_template,
+                         const std::vector<nlohmann::json>& replica_sets);
+
 // The pod template a Rollout runs: spec.template, or the referenced Deployment's
 // spec.template (workloadRef); kNotFound naming the Deployment when it is missing.
 core::Result<nlohmann::json> resolvePodTemplate(const RolloutSpec& spec,

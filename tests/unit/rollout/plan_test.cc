@@ -474,3 +474,24 @@ TEST_CASE("rollout spec: invalid Rollouts name the field", "[rollout]") {
           r["spec"]["template"] = {{"metadata", {{"labels", {{"app", "other"}}}}}};
         }) == "spec.selector: does not match the labels of spec.template");
 }
+
+TEST_CASE("rollout hash: a template copied back from its ReplicaSet is the same revision",
+          "[rollout]") {
+  const auto s = spec();
+  const json pod_template = json::parse(R"({"metadata": {"labels": {"app": "reviews"}},
+      "spec": {"containers": [{"name": "reviews", "image": "reviews:v1"}]}})");
+  const std::string hash = gitopsd::rollout::revisionHash(s, pod_template, {});
+  // The ReplicaSet as the apiserver keeps it: defaults added, stable metadata and the hash label.
+  json rs = gitopsd::rollout::buildReplicaSet(s, pod_template, hash, 5, 1, "stable");
+  rs["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"] = "IfNotPresent";
+  rs["spec"]["template"]["spec"]["dnsPolicy"] = "ClusterFirst";
+  CHECK(rs["spec"]["template"]["metadata"]["labels"]["version"] == "stable");
+  // `kubectl argo rollouts undo` copies that template (without the hash label) into the Rollout.
+  json undone = rs["spec"]["template"];
+  undone["metadata"]["labels"].erase("rollouts-pod-template-hash");
+  CHECK(gitopsd::rollout::revisionHash(s, undone, {rs}) == hash);
+  CHECK(gitopsd::rollout::revisionHash(s, pod_template, {rs}) == hash);
+  json changed = pod_template;
+  changed["spec"]["containers"][0]["image"] = "reviews:v2";
+  CHECK(gitopsd::rollout::revisionHash(s, changed, {rs}) != hash);
+}
