@@ -127,7 +127,7 @@ TEST_CASE("analysis: templates are substituted in every string and key", "[analy
   auto unknown = substituteArgs(metric["provider"], ResolvedArgs{}, "spec.metrics[0].provider");
   REQUIRE_FALSE(unknown.ok());
   CHECK(unknown.status().message() ==
-        "args.service: unknown argument (spec.metrics[0].provider.web.headers[0].value)");
+        "args.quote: unknown argument (spec.metrics[0].provider.web.headers[0].value)");
   auto other_tag = substituteArgs("{{ rollout.name }}", args, "spec.metrics[0].name");
   CHECK(other_tag.status().message() == "spec.metrics[0].name: cannot resolve {{rollout.name}}");
   auto unclosed = substituteArgs("{{args.service", args, "spec.metrics[0].name");

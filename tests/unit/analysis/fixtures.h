@@ -33,6 +33,7 @@ inline core::Result<bool> fakeEvaluate(std::string_view expression, const nlohma
   }
   nlohmann::json value = env.at("result");
   if (operand.rfind("result[", 0) == 0) {
+    if (!value.is_array()) return core::invalidError("result is not a list");
     value = value.at(std::stoul(operand.substr(7)));
   } else if (operand != "result") {
     return core::invalidError("unknown name " + operand);

@@ -141,7 +141,7 @@ TEST_CASE("analysis: a measurement from each kind of provider outcome", "[analys
   Measurement broken = measurementFromOutcome(metric, ProviderOutcome::value("n/a"), fakeEvaluate,
                                               started, finished);
   CHECK(broken.phase == Phase::kError);
-  CHECK(broken.message == "result is not a number");
+  CHECK(broken.message == "result is not a list");
   CHECK(broken.value.empty());
 
   CHECK(measurementValue(0.5) == "0.5");
