@@ -23,23 +23,6 @@ core::Status fieldError(std::string_view path, std::string_view what) {
   return core::invalidError(std::string(path) + ": " + std::string(what));
 }
 
-// A field that must be a string when present; "" when absent or null.
-core::Result<std::string> optionalString(const json& object, const char* key,
-                                         const std::string& path) {
-  auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return std::string();
-  if (!it->is_string()) return fieldError(path + "." + key, "must be a string, not " + it->dump());
-  return it->get<std::string>();
-}
-
-core::Result<bool> optionalBool(const json& object, const char* key, const std::string& path) {
-  auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return false;
-  if (!it->is_boolean())
-    return fieldError(path + "." + key, "must be a boolean, not " + it->dump());
-  return it->get<bool>();
-}
-
 core::Result<int> parseInt(std::string_view text) {
   int value = 0;
   const char* begin = text.data();
@@ -52,211 +35,271 @@ core::Result<int> parseInt(std::string_view text) {
   return value;
 }
 
-// Kubernetes' IntOrString: 3 or "3".
-core::Result<std::optional<int>> optionalIntOrString(const json& object, const char* key,
-                                                     const std::string& path) {
-  auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return std::optional<int>();
-  if (it->is_number_integer()) return std::optional<int>(it->get<int>());
-  if (it->is_string()) {
-    auto value = parseInt(it->get<std::string>());
-    if (value.ok()) return std::optional<int>(*value);
+// Reads the fields of one JSON object, remembering the first error (later reads then do
+// nothing), so a parser reads every field in a row and checks once. Absent and null fields
+// leave the target as it is.
+class FieldReader {
+ public:
+  FieldReader(const json& object, std::string path) : object_(object), path_(std::move(path)) {
+    if (!object_.is_object()) status_ = fieldError(path_, "must be an object");
   }
-  return fieldError(path + "." + key, "must be an integer or a string of one, not " + quoted(*it));
-}
 
-core::Result<int> optionalInt(const json& object, const char* key, const std::string& path) {
-  auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return 0;
-  if (!it->is_number_integer()) {
-    return fieldError(path + "." + key, "must be an integer, not " + it->dump());
+  const core::Status& status() const { return status_; }
+  const std::string& path() const { return path_; }
+  std::string at(const char* key) const { return path_ + "." + key; }
+
+  // The field, or nullptr when absent, null, or after an error.
+  const json* find(const char* key) const {
+    if (!status_.ok()) return nullptr;
+    auto it = object_.find(key);
+    return it == object_.end() || it->is_null() ? nullptr : &*it;
   }
-  return it->get<int>();
-}
 
-core::Result<std::optional<Duration>> optionalDuration(const json& object, const char* key,
-                                                       const std::string& path) {
-  auto text = optionalString(object, key, path);
-  if (!text.ok()) return text.status();
-  if (text->empty()) return std::optional<Duration>();
-  auto duration = parseGoDuration(*text);
-  if (!duration.ok()) return fieldError(path + "." + key, "invalid duration \"" + *text + "\"");
-  return std::optional<Duration>(*duration);
-}
+  void string(const char* key, std::string& out) {
+    if (const json* v = find(key)) {
+      if (v->is_string()) {
+        out = v->get<std::string>();
+      } else {
+        fail(key, "must be a string, not " + v->dump());
+      }
+    }
+  }
+  void required(const char* key, std::string& out) {
+    string(key, out);
+    if (status_.ok() && out.empty()) fail(key, "required");
+  }
+  void boolean(const char* key, bool& out) {
+    if (const json* v = find(key)) {
+      if (v->is_boolean()) {
+        out = v->get<bool>();
+      } else {
+        fail(key, "must be a boolean, not " + v->dump());
+      }
+    }
+  }
+  void integer(const char* key, int& out) {
+    if (const json* v = find(key)) {
+      if (v->is_number_integer()) {
+        out = v->get<int>();
+      } else {
+        fail(key, "must be an integer, not " + v->dump());
+      }
+    }
+  }
+  // Kubernetes' IntOrString: 3 or "3".
+  void intOrString(const char* key, std::optional<int>& out) {
+    if (const json* v = find(key)) {
+      if (v->is_number_integer()) {
+        out = v->get<int>();
+      } else if (auto n = v->is_string() ? parseInt(v->get<std::string>()) : parseInt(""); n.ok()) {
+        out = *n;
+      } else {
+        fail(key, "must be an integer or a string of one, not " + quoted(*v));
+      }
+    }
+  }
+  void duration(const char* key, std::optional<Duration>& out) {
+    std::string text;
+    string(key, text);
+    if (text.empty()) return;
+    if (auto d = parseGoDuration(text); d.ok()) {
+      out = *d;
+    } else {
+      fail(key, "invalid duration \"" + text + "\"");
+    }
+  }
+  void time(const char* key, std::optional<TimePoint>& out) {
+    std::string text;
+    string(key, text);
+    if (text.empty()) return;
+    if (auto t = core::parseRfc3339(text)) {
+      out = *t;
+    } else {
+      fail(key, "invalid time \"" + text + "\"");
+    }
+  }
+  void phase(Phase& out) {
+    std::string text;
+    string("phase", text);
+    if (!status_.ok()) return;
+    if (auto p = parsePhase(text); p.ok()) {
+      out = *p;
+    } else {
+      fail("phase", p.status().message());
+    }
+  }
+  void stringMap(const char* key, std::map<std::string, std::string>& out) {
+    const json* v = find(key);
+    if (v == nullptr) return;
+    if (!v->is_object()) return fail(key, "must be an object");
+    for (const auto& [name, value] : v->items()) {
+      if (!value.is_string()) {
+        return fail(key, "." + name + ": must be a string, not " + value.dump(), false);
+      }
+      out[name] = value.get<std::string>();
+    }
+  }
+  // Parses each item of a list field with parse(item, "path.key[i]").
+  template <typename T, typename Parse>
+  void list(const char* key, std::vector<T>& out, Parse parse) {
+    const json* v = find(key);
+    if (v == nullptr) return;
+    if (!v->is_array()) return fail(key, "must be a list");
+    for (size_t i = 0; i < v->size(); ++i) {
+      core::Result<T> item = parse((*v)[i], at(key) + "[" + std::to_string(i) + "]");
+      if (!item.ok()) return adopt(item.status());
+      out.push_back(std::move(*item));
+    }
+  }
+  void fail(const char* key, const std::string& what, bool separate = true) {
+    if (status_.ok()) {
+      status_ = core::invalidError(at(key) + (separate ? ": " : "") + what);
+    }
+  }
+  // Keeps a nested object's error as this reader's first.
+  void adopt(const core::Status& status) {
+    if (status_.ok()) status_ = status;
+  }
 
-const json& arrayField(const json& object, const char* key) {
-  static const json kEmpty = json::array();
-  auto it = object.find(key);
-  return it == object.end() || it->is_null() ? kEmpty : *it;
-}
+ private:
+  const json& object_;
+  std::string path_;
+  core::Status status_;
+};
 
 core::Result<Metric> parseMetric(const json& item, const std::string& path) {
-  if (!item.is_object()) return fieldError(path, "must be an object");
+  FieldReader r(item, path);
   Metric metric;
-  auto name = optionalString(item, "name", path);
-  if (!name.ok()) return name.status();
-  if (name->empty()) return fieldError(path + ".name", "required");
-  metric.name = *name;
-  auto interval = optionalDuration(item, "interval", path);
-  if (!interval.ok()) return interval.status();
-  metric.interval = *interval;
-  auto delay = optionalDuration(item, "initialDelay", path);
-  if (!delay.ok()) return delay.status();
-  metric.initial_delay = *delay;
-  auto success = optionalString(item, "successCondition", path);
-  if (!success.ok()) return success.status();
-  metric.success_condition = *success;
-  auto failure = optionalString(item, "failureCondition", path);
-  if (!failure.ok()) return failure.status();
-  metric.failure_condition = *failure;
-  const std::pair<const char*, std::optional<int>*> limits[] = {
-      {"count", &metric.count},
-      {"failureLimit", &metric.failure_limit},
-      {"inconclusiveLimit", &metric.inconclusive_limit},
-      {"consecutiveErrorLimit", &metric.consecutive_error_limit},
-      {"consecutiveSuccessLimit", &metric.consecutive_success_limit}};
-  for (const auto& [key, target] : limits) {
-    auto value = optionalIntOrString(item, key, path);
-    if (!value.ok()) return value.status();
-    *target = *value;
-  }
-  auto provider = item.find("provider");
-  if (provider == item.end() || provider->is_null()) {
-    return fieldError(path + ".provider", "required");
-  }
-  if (!provider->is_object()) return fieldError(path + ".provider", "must be an object");
+  r.required("name", metric.name);
+  r.duration("interval", metric.interval);
+  r.duration("initialDelay", metric.initial_delay);
+  r.string("successCondition", metric.success_condition);
+  r.string("failureCondition", metric.failure_condition);
+  r.intOrString("count", metric.count);
+  r.intOrString("failureLimit", metric.failure_limit);
+  r.intOrString("inconclusiveLimit", metric.inconclusive_limit);
+  r.intOrString("consecutiveErrorLimit", metric.consecutive_error_limit);
+  r.intOrString("consecutiveSuccessLimit", metric.consecutive_success_limit);
+  if (!r.status().ok()) return r.status();
+  const json* provider = r.find("provider");
+  if (provider == nullptr) return fieldError(r.at("provider"), "required");
+  if (!provider->is_object()) return fieldError(r.at("provider"), "must be an object");
   if (provider->size() != 1) {
     std::string keys;
     for (const auto& [key, value] : provider->items()) keys += (keys.empty() ? "" : ", ") + key;
-    return fieldError(path + ".provider", "exactly one provider, found " +
-                                              std::to_string(provider->size()) +
-                                              (keys.empty() ? "" : " (" + keys + ")"));
+    return fieldError(r.at("provider"), "exactly one provider, found " +
+                                            std::to_string(provider->size()) +
+                                            (keys.empty() ? "" : " (" + keys + ")"));
   }
   if (!provider->begin()->is_object()) {
-    return fieldError(path + ".provider." + provider->begin().key(), "must be an object");
+    return fieldError(r.at("provider") + "." + provider->begin().key(), "must be an object");
   }
   metric.provider = *provider;
   return metric;
 }
 
-core::Result<std::optional<TimePoint>> optionalTime(const json& object, const char* key,
-                                                    const std::string& path) {
-  auto text = optionalString(object, key, path);
-  if (!text.ok()) return text.status();
-  if (text->empty()) return std::optional<TimePoint>();
-  auto time = core::parseRfc3339(*text);
-  if (!time) return fieldError(path + "." + key, "invalid time \"" + *text + "\"");
-  return std::optional<TimePoint>(*time);
-}
-
-core::Result<Phase> phaseField(const json& object, const std::string& path) {
-  auto text = optionalString(object, "phase", path);
-  if (!text.ok()) return text.status();
-  auto phase = parsePhase(*text);
-  if (!phase.ok()) return fieldError(path + ".phase", phase.status().message());
-  return *phase;
-}
-
-core::Result<std::map<std::string, std::string>> stringMap(const json& object, const char* key,
-                                                           const std::string& path) {
-  std::map<std::string, std::string> out;
-  auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return out;
-  if (!it->is_object()) return fieldError(path + "." + key, "must be an object");
-  for (const auto& [name, value] : it->items()) {
-    if (!value.is_string()) {
-      return fieldError(path + "." + key + "." + name, "must be a string, not " + value.dump());
-    }
-    out[name] = value.get<std::string>();
+core::Result<Argument> parseArgument(const json& item, const std::string& path) {
+  FieldReader r(item, path);
+  Argument arg;
+  r.required("name", arg.name);
+  if (const json* value = r.find("value")) {
+    if (!value->is_string())
+      return fieldError(r.at("value"), "must be a string, not " + value->dump());
+    arg.value = value->get<std::string>();
   }
-  return out;
-}
-
-// The counters of a metric result and of a run summary.
-core::Status readCounters(const json& object, const std::string& path,
-                          std::initializer_list<std::pair<const char*, int*>> fields) {
-  for (const auto& [key, target] : fields) {
-    auto value = optionalInt(object, key, path);
-    if (!value.ok()) return value.status();
-    *target = *value;
+  const json* from = r.find("valueFrom");
+  if (!r.status().ok()) return r.status();
+  if (from == nullptr) return arg;
+  FieldReader f(*from, r.at("valueFrom"));
+  if (const json* ref = f.find("secretKeyRef")) {
+    FieldReader s(*ref, f.at("secretKeyRef"));
+    SecretKeyRef secret;
+    s.required("name", secret.name);
+    s.required("key", secret.key);
+    if (!s.status().ok()) return s.status();
+    arg.secret_key_ref = secret;
   }
-  return {};
+  if (const json* ref = f.find("fieldRef")) {
+    FieldReader s(*ref, f.at("fieldRef"));
+    std::string field;
+    s.required("fieldPath", field);
+    if (!s.status().ok()) return s.status();
+    arg.field_path = field;
+  }
+  std::string hash;
+  f.string("podTemplateHashValue", hash);
+  if (!f.status().ok()) return f.status();
+  if (!hash.empty()) arg.pod_template_hash = hash;
+  if ((arg.secret_key_ref ? 1 : 0) + (arg.field_path ? 1 : 0) + (arg.pod_template_hash ? 1 : 0) >
+      1) {
+    return fieldError(f.path(), "only one of secretKeyRef, fieldRef and podTemplateHashValue");
+  }
+  return arg;
 }
 
-core::Result<RunSummary> parseSummary(const json& object, const std::string& path) {
-  RunSummary summary;
-  if (object.is_null()) return summary;
-  if (!object.is_object()) return fieldError(path, "must be an object");
-  core::Status status = readCounters(object, path,
-                                     {{"count", &summary.count},
-                                      {"successful", &summary.successful},
-                                      {"failed", &summary.failed},
-                                      {"inconclusive", &summary.inconclusive},
-                                      {"error", &summary.error}});
-  if (!status.ok()) return status;
-  return summary;
+core::Result<DryRunRule> parseDryRunRule(const json& item, const std::string& path) {
+  FieldReader r(item, path);
+  DryRunRule rule;
+  r.required("metricName", rule.metric_name);
+  if (!r.status().ok()) return r.status();
+  return rule;
+}
+
+core::Result<RetentionRule> parseRetentionRule(const json& item, const std::string& path) {
+  FieldReader r(item, path);
+  RetentionRule rule;
+  r.required("metricName", rule.metric_name);
+  r.integer("limit", rule.limit);
+  if (!r.status().ok()) return r.status();
+  return rule;
+}
+
+void readSummary(FieldReader& parent, const char* key, std::optional<RunSummary>& out) {
+  const json* object = parent.find(key);
+  if (object == nullptr) return;
+  FieldReader r(*object, parent.at(key));
+  RunSummary s;
+  r.integer("count", s.count);
+  r.integer("successful", s.successful);
+  r.integer("failed", s.failed);
+  r.integer("inconclusive", s.inconclusive);
+  r.integer("error", s.error);
+  if (!r.status().ok()) return parent.adopt(r.status());
+  out = s;
 }
 
 core::Result<Measurement> parseMeasurement(const json& item, const std::string& path) {
-  if (!item.is_object()) return fieldError(path, "must be an object");
+  FieldReader r(item, path);
   Measurement m;
-  auto phase = phaseField(item, path);
-  if (!phase.ok()) return phase.status();
-  m.phase = *phase;
-  auto message = optionalString(item, "message", path);
-  if (!message.ok()) return message.status();
-  m.message = *message;
-  auto value = optionalString(item, "value", path);
-  if (!value.ok()) return value.status();
-  m.value = *value;
-  const std::pair<const char*, std::optional<TimePoint>*> times[] = {
-      {"startedAt", &m.started_at}, {"finishedAt", &m.finished_at}, {"resumeAt", &m.resume_at}};
-  for (const auto& [key, target] : times) {
-    auto time = optionalTime(item, key, path);
-    if (!time.ok()) return time.status();
-    *target = *time;
-  }
-  auto metadata = stringMap(item, "metadata", path);
-  if (!metadata.ok()) return metadata.status();
-  m.metadata = std::move(*metadata);
+  r.phase(m.phase);
+  r.string("message", m.message);
+  r.time("startedAt", m.started_at);
+  r.time("finishedAt", m.finished_at);
+  r.string("value", m.value);
+  r.stringMap("metadata", m.metadata);
+  r.time("resumeAt", m.resume_at);
+  if (!r.status().ok()) return r.status();
   return m;
 }
 
 core::Result<MetricResult> parseMetricResult(const json& item, const std::string& path) {
-  if (!item.is_object()) return fieldError(path, "must be an object");
-  MetricResult r;
-  auto name = optionalString(item, "name", path);
-  if (!name.ok()) return name.status();
-  r.name = *name;
-  auto phase = phaseField(item, path);
-  if (!phase.ok()) return phase.status();
-  r.phase = *phase;
-  auto message = optionalString(item, "message", path);
-  if (!message.ok()) return message.status();
-  r.message = *message;
-  core::Status counters = readCounters(item, path,
-                                       {{"count", &r.count},
-                                        {"successful", &r.successful},
-                                        {"failed", &r.failed},
-                                        {"inconclusive", &r.inconclusive},
-                                        {"error", &r.error},
-                                        {"consecutiveError", &r.consecutive_error},
-                                        {"consecutiveSuccess", &r.consecutive_success}});
-  if (!counters.ok()) return counters;
-  auto dry_run = optionalBool(item, "dryRun", path);
-  if (!dry_run.ok()) return dry_run.status();
-  r.dry_run = *dry_run;
-  auto metadata = stringMap(item, "metadata", path);
-  if (!metadata.ok()) return metadata.status();
-  r.metadata = std::move(*metadata);
-  const json& measurements = arrayField(item, "measurements");
-  if (!measurements.is_array()) return fieldError(path + ".measurements", "must be a list");
-  for (size_t i = 0; i < measurements.size(); ++i) {
-    auto m = parseMeasurement(measurements[i], path + ".measurements[" + std::to_string(i) + "]");
-    if (!m.ok()) return m.status();
-    r.measurements.push_back(std::move(*m));
-  }
-  return r;
+  FieldReader r(item, path);
+  MetricResult m;
+  r.string("name", m.name);
+  r.phase(m.phase);
+  r.list("measurements", m.measurements, parseMeasurement);
+  r.string("message", m.message);
+  r.integer("count", m.count);
+  r.integer("successful", m.successful);
+  r.integer("failed", m.failed);
+  r.integer("inconclusive", m.inconclusive);
+  r.integer("error", m.error);
+  r.integer("consecutiveError", m.consecutive_error);
+  r.boolean("dryRun", m.dry_run);
+  r.stringMap("metadata", m.metadata);
+  r.integer("consecutiveSuccess", m.consecutive_success);
+  if (!r.status().ok()) return r.status();
+  return m;
 }
 
 void putTime(json& out, const char* key, const std::optional<TimePoint>& time) {
@@ -381,94 +424,22 @@ core::Result<std::vector<Argument>> parseArguments(const json& args, std::string
   if (args.is_null()) return out;
   if (!args.is_array()) return fieldError(path, "must be a list");
   for (size_t i = 0; i < args.size(); ++i) {
-    const std::string at = std::string(path) + "[" + std::to_string(i) + "]";
-    const json& item = args[i];
-    if (!item.is_object()) return fieldError(at, "must be an object");
-    Argument arg;
-    auto name = optionalString(item, "name", at);
-    if (!name.ok()) return name.status();
-    if (name->empty()) return fieldError(at + ".name", "required");
-    arg.name = *name;
-    if (auto value = item.find("value"); value != item.end() && !value->is_null()) {
-      if (!value->is_string()) {
-        return fieldError(at + ".value", "must be a string, not " + value->dump());
-      }
-      arg.value = value->get<std::string>();
-    }
-    auto from = item.find("valueFrom");
-    if (from != item.end() && !from->is_null()) {
-      const std::string from_path = at + ".valueFrom";
-      if (!from->is_object()) return fieldError(from_path, "must be an object");
-      if (auto ref = from->find("secretKeyRef"); ref != from->end() && !ref->is_null()) {
-        if (!ref->is_object()) return fieldError(from_path + ".secretKeyRef", "must be an object");
-        auto secret = optionalString(*ref, "name", from_path + ".secretKeyRef");
-        if (!secret.ok()) return secret.status();
-        auto key = optionalString(*ref, "key", from_path + ".secretKeyRef");
-        if (!key.ok()) return key.status();
-        if (secret->empty()) return fieldError(from_path + ".secretKeyRef.name", "required");
-        if (key->empty()) return fieldError(from_path + ".secretKeyRef.key", "required");
-        arg.secret_key_ref = SecretKeyRef{*secret, *key};
-      }
-      if (auto ref = from->find("fieldRef"); ref != from->end() && !ref->is_null()) {
-        if (!ref->is_object()) return fieldError(from_path + ".fieldRef", "must be an object");
-        auto field = optionalString(*ref, "fieldPath", from_path + ".fieldRef");
-        if (!field.ok()) return field.status();
-        if (field->empty()) return fieldError(from_path + ".fieldRef.fieldPath", "required");
-        arg.field_path = *field;
-      }
-      auto hash = optionalString(*from, "podTemplateHashValue", from_path);
-      if (!hash.ok()) return hash.status();
-      if (!hash->empty()) arg.pod_template_hash = *hash;
-      const int sources =
-          (arg.secret_key_ref ? 1 : 0) + (arg.field_path ? 1 : 0) + (arg.pod_template_hash ? 1 : 0);
-      if (sources > 1)
-        return fieldError(from_path,
-                          "only one of secretKeyRef, fieldRef and "
-                          "podTemplateHashValue");
-    }
-    out.push_back(std::move(arg));
+    auto arg = parseArgument(args[i], std::string(path) + "[" + std::to_string(i) + "]");
+    if (!arg.ok()) return arg.status();
+    out.push_back(std::move(*arg));
   }
   return out;
 }
 
 core::Result<RunSpec> parseRunSpec(const json& spec) {
-  if (!spec.is_object()) return fieldError("spec", "must be an object");
+  FieldReader r(spec, "spec");
   RunSpec out;
-  const json& metrics = arrayField(spec, "metrics");
-  if (!metrics.is_array()) return fieldError("spec.metrics", "must be a list");
-  for (size_t i = 0; i < metrics.size(); ++i) {
-    auto metric = parseMetric(metrics[i], "spec.metrics[" + std::to_string(i) + "]");
-    if (!metric.ok()) return metric.status();
-    out.metrics.push_back(std::move(*metric));
-  }
-  auto args = parseArguments(arrayField(spec, "args"), "spec.args");
-  if (!args.ok()) return args.status();
-  out.args = std::move(*args);
-  const json& dry_run = arrayField(spec, "dryRun");
-  if (!dry_run.is_array()) return fieldError("spec.dryRun", "must be a list");
-  for (size_t i = 0; i < dry_run.size(); ++i) {
-    const std::string at = "spec.dryRun[" + std::to_string(i) + "]";
-    if (!dry_run[i].is_object()) return fieldError(at, "must be an object");
-    auto name = optionalString(dry_run[i], "metricName", at);
-    if (!name.ok()) return name.status();
-    if (name->empty()) return fieldError(at + ".metricName", "required");
-    out.dry_run.push_back({*name});
-  }
-  const json& retention = arrayField(spec, "measurementRetention");
-  if (!retention.is_array()) return fieldError("spec.measurementRetention", "must be a list");
-  for (size_t i = 0; i < retention.size(); ++i) {
-    const std::string at = "spec.measurementRetention[" + std::to_string(i) + "]";
-    if (!retention[i].is_object()) return fieldError(at, "must be an object");
-    auto name = optionalString(retention[i], "metricName", at);
-    if (!name.ok()) return name.status();
-    if (name->empty()) return fieldError(at + ".metricName", "required");
-    auto limit = optionalInt(retention[i], "limit", at);
-    if (!limit.ok()) return limit.status();
-    out.measurement_retention.push_back({*name, *limit});
-  }
-  auto terminate = optionalBool(spec, "terminate", "spec");
-  if (!terminate.ok()) return terminate.status();
-  out.terminate = *terminate;
+  r.list("metrics", out.metrics, parseMetric);
+  r.list("args", out.args, parseArgument);
+  r.list("dryRun", out.dry_run, parseDryRunRule);
+  r.list("measurementRetention", out.measurement_retention, parseRetentionRule);
+  r.boolean("terminate", out.terminate);
+  if (!r.status().ok()) return r.status();
   return out;
 }
 
@@ -619,35 +590,17 @@ json toJson(const RunStatus& status) {
 core::Result<RunStatus> parseRunStatus(const json& status) {
   RunStatus out;
   if (status.is_null()) return out;
-  const std::string path = "status";
-  if (!status.is_object()) return fieldError(path, "must be an object");
-  auto phase = phaseField(status, path);
-  if (!phase.ok()) return phase.status();
-  out.phase = *phase;
-  auto message = optionalString(status, "message", path);
-  if (!message.ok()) return message.status();
-  out.message = *message;
-  auto started = optionalTime(status, "startedAt", path);
-  if (!started.ok()) return started.status();
-  out.started_at = *started;
-  auto completed = optionalTime(status, "completedAt", path);
-  if (!completed.ok()) return completed.status();
-  out.completed_at = *completed;
-  auto summary = parseSummary(status.value("runSummary", json()), path + ".runSummary");
-  if (!summary.ok()) return summary.status();
-  out.run_summary = *summary;
-  if (auto it = status.find("dryRunSummary"); it != status.end() && !it->is_null()) {
-    auto dry = parseSummary(*it, path + ".dryRunSummary");
-    if (!dry.ok()) return dry.status();
-    out.dry_run_summary = *dry;
-  }
-  const json& results = arrayField(status, "metricResults");
-  if (!results.is_array()) return fieldError(path + ".metricResults", "must be a list");
-  for (size_t i = 0; i < results.size(); ++i) {
-    auto r = parseMetricResult(results[i], path + ".metricResults[" + std::to_string(i) + "]");
-    if (!r.ok()) return r.status();
-    out.metric_results.push_back(std::move(*r));
-  }
+  FieldReader r(status, "status");
+  r.phase(out.phase);
+  r.string("message", out.message);
+  r.list("metricResults", out.metric_results, parseMetricResult);
+  r.time("startedAt", out.started_at);
+  std::optional<RunSummary> summary;
+  readSummary(r, "runSummary", summary);
+  out.run_summary = summary.value_or(RunSummary{});
+  readSummary(r, "dryRunSummary", out.dry_run_summary);
+  r.time("completedAt", out.completed_at);
+  if (!r.status().ok()) return r.status();
   return out;
 }
 
