@@ -39,8 +39,4 @@ enum class HostKeyCheck {
 HostKeyCheck checkHostKey(const std::vector<KnownHostEntry>& entries, std::string_view host,
                           int port, std::string_view key);
 
-// Base64, standard alphabet, padding optional: decodes text into out; false on invalid input.
-bool base64Decode(std::string_view text, std::string& out);
-std::string base64Encode(std::string_view data);
-
 }  // namespace gitopsd::git

@@ -89,7 +89,10 @@ core::Result<CanaryStep> parseStep(const json& value, const std::string& path) {
                              ? "a step has exactly one kind; found " + std::to_string(value.size())
                              : "a step has exactly one kind (setWeight, pause, analysis, ...)");
   }
-  const auto& [kind, body] = *value.items().begin();
+  // Through the object iterator: items() is a temporary whose proxies must not outlive it.
+  const auto only = value.begin();
+  const std::string kind = only.key();
+  const json& body = only.value();
   CanaryStep step;
   step.body = body;
   const std::string at = path + "." + kind;

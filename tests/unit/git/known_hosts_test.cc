@@ -2,7 +2,11 @@
 
 #include <catch2/catch.hpp>
 
+#include "core/base64.h"
+
 using namespace gitopsd::git;
+using gitopsd::core::base64Decode;
+using gitopsd::core::base64Encode;
 
 namespace {
 // Two made-up ed25519 key blobs (the format does not matter to the matcher).
@@ -10,7 +14,7 @@ const std::string kKeyA = std::string("\0\0\0\x0bssh-ed25519\0\0\0\x20", 19) + s
 const std::string kKeyB = std::string("\0\0\0\x0bssh-ed25519\0\0\0\x20", 19) + std::string(32, 'b');
 }  // namespace
 
-TEST_CASE("git known_hosts: base64 round trip and rejection of bad input", "[git]") {
+TEST_CASE("core base64: round trip and rejection of bad input", "[git]") {
   for (const std::string sample : {"", "f", "fo", "foo", "foob", "fooba", "foobar"}) {
     std::string decoded;
     REQUIRE(base64Decode(base64Encode(sample), decoded));
