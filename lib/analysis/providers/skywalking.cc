@@ -131,11 +131,12 @@ core::Result<ProviderResult> parseSkyWalkingAnswer(long http_status, std::string
                                                    std::string_view address,
                                                    bool strip_empty_flags) {
   const std::string where = "skywalking " + std::string(address) + "/graphql";
-  if (http_status < 200 || http_status > 299) {
+  const bool ok_http = http_status >= 200 && http_status <= 299;
+  nlohmann::json answer = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!ok_http && (answer.is_discarded() || !answer.is_object() || !answer.contains("errors"))) {
     return core::Status(core::statusCodeForHttp(http_status),
                         where + ": HTTP " + std::to_string(http_status) + ": " + excerpt(body));
   }
-  nlohmann::json answer = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (answer.is_discarded() || !answer.is_object()) {
     return core::invalidError(where + ": the answer is not a JSON object: " + excerpt(body));
   }
@@ -149,7 +150,13 @@ core::Result<ProviderResult> parseSkyWalkingAnswer(long http_status, std::string
               : error.dump();
       messages += (messages.empty() ? "" : "; ") + message;
     }
-    return core::invalidError(where + ": GraphQL errors: " + excerpt(messages, 500));
+    return core::invalidError(
+        where + ": GraphQL errors: " + excerpt(messages, 500) +
+        (ok_http ? std::string() : " (HTTP " + std::to_string(http_status) + ")"));
+  }
+  if (!ok_http) {
+    return core::Status(core::statusCodeForHttp(http_status),
+                        where + ": HTTP " + std::to_string(http_status) + ": " + excerpt(body));
   }
   const auto data = answer.find("data");
   if (data == answer.end() || !data->is_object()) {

@@ -205,6 +205,15 @@ TEST_CASE("analysis: SkyWalking errors name the address and what failed", "[anal
              Catch::StartsWith("skywalking http://oap:12800/graphql: GraphQL errors: Validation "
                                "error (FieldUndefined"));
 
+  // OAP answers a query that fails validation with HTTP 400 and the GraphQL errors.
+  auto rejected =
+      parseSkyWalkingAnswer(400, fixture("skywalking_graphql_errors.json"), kAddress, false);
+  REQUIRE_FALSE(rejected.ok());
+  CHECK(rejected.status().code() == StatusCode::kInvalid);
+  CHECK_THAT(rejected.status().message(),
+             Catch::StartsWith("skywalking http://oap:12800/graphql: GraphQL errors: ") &&
+                 Catch::EndsWith(" (HTTP 400)"));
+
   auto http = parseSkyWalkingAnswer(503, "busy", kAddress, false);
   REQUIRE_FALSE(http.ok());
   CHECK(http.status().code() == StatusCode::kUnavailable);
