@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cmath>
@@ -16,6 +17,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "analysis/providers/provider.h"
 #include "support/http_stub_server.h"
@@ -289,4 +291,63 @@ TEST_CASE("analysis: Web provider selects with jsonPath from a real HTTP server"
   REQUIRE_FALSE(slow.ok());
   CHECK(slow.status().code() == StatusCode::kTimeout);
   CHECK_THAT(slow.status().message(), Catch::Contains(base + "/slow"));
+}
+
+TEST_CASE("analysis: many web measurements at once on one provider", "[analysis][web]") {
+  HttpStubServer server([](const StubRequest& request) -> StubResponse {
+    return {200, {}, R"({"path":")" + request.target + R"("})"};
+  });
+  auto provider = makeProvider(Json{{"web", Json::object()}});
+  REQUIRE(provider.ok());
+  constexpr int kThreads = 8;
+  constexpr int kEach = 25;
+  std::vector<std::thread> threads;
+  std::atomic<int> right{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const std::string target = "/m" + std::to_string(t) + "-" + std::to_string(i);
+        auto result = (*provider)->measure(
+            {Json{{"web", {{"url", server.baseUrl() + target}, {"jsonPath", "{.path}"}}}}, 0s, {}});
+        if (result.ok() && result->result == target) ++right;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(right == kThreads * kEach);
+  // Connections are kept and reused.
+  CHECK(server.connectionsAccepted() <= static_cast<std::size_t>(kThreads) * 2);
+}
+
+// OAP here always runs in UTC (tests/skywalking/up), so a server in another zone is played by
+// the stub server: the zone is asked once per address and the window is written in it.
+TEST_CASE("analysis: SkyWalking asks an address's time zone once and writes the window in it",
+          "[analysis][skywalking]") {
+  HttpStubServer server([](const StubRequest& request) -> StubResponse {
+    const Json body = Json::parse(request.body);
+    if (body["query"].get<std::string>().find("getTimeInfo") != std::string::npos) {
+      return {200, {}, R"({"data":{"getTimeInfo":{"timezone":"-0500"}}})"};
+    }
+    return {200, {}, Json{{"data", {{"sent", body}}}}.dump()};
+  });
+  auto provider = makeProvider(Json{{"skywalking", Json::object()}});
+  REQUIRE(provider.ok());
+  using namespace std::chrono;
+  const auto now = sys_days(2027y / January / 1) + 3h + 0min + 30s;  // 22:00:30 the day before
+  const Json fields = {
+      {"skywalking",
+       {{"address", server.baseUrl() + "/"}, {"query", "{ x }"}, {"interval", "2m"}}}};
+  for (int i = 0; i < 3; ++i) {
+    auto result = (*provider)->measure({fields, 0s, now});
+    INFO(result.status().toString());
+    REQUIRE(result.ok());
+    CHECK(result->result["sent"]["variables"]["duration"] ==
+          Json{{"start", "2026-12-31 2158"}, {"end", "2026-12-31 2159"}, {"step", "MINUTE"}});
+    CHECK(result->result["sent"]["query"] == "{ x }");
+  }
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 4);
+  CHECK(requests[0].target == "/graphql");
+  CHECK(requests[0].body.find("getTimeInfo") != std::string::npos);
+  CHECK(requests[1].headers.at("content-type") == "application/json");
 }
