@@ -2,9 +2,7 @@
 // on 127.0.0.1 with a free port, scraping an exporter the test serves; and a local HTTP server
 // for the web provider. A server that does not start fails the test.
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,12 +18,14 @@
 #include <vector>
 
 #include "analysis/providers/provider.h"
+#include "support/free_port.h"
 #include "support/http_stub_server.h"
 #include "support/temp_dir.h"
 
 using gitopsd::analysis::makeProvider;
 using gitopsd::analysis::MetricProvider;
 using gitopsd::core::StatusCode;
+using gitopsd::test_support::freeLoopbackPort;
 using gitopsd::test_support::HttpStubServer;
 using gitopsd::test_support::StubRequest;
 using gitopsd::test_support::StubResponse;
@@ -34,19 +34,6 @@ using Json = nlohmann::json;
 using namespace std::chrono_literals;
 
 namespace {
-
-int freePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-  socklen_t size = sizeof address;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 std::string readAll(const std::string& path) {
   std::ifstream in(path);
@@ -71,7 +58,7 @@ StubResponse exporter(const StubRequest& request) {
 class Prometheus {
  public:
   explicit Prometheus(const std::string& target) {
-    port_ = freePort();
+    port_ = freeLoopbackPort();
     const std::string config =
         dir_.write("prometheus.yml",
                    "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
@@ -210,7 +197,7 @@ TEST_CASE("analysis: Prometheus that cannot be reached is an error naming it",
           "[analysis][prometheus]") {
   auto provider = makeProvider(Json{{"prometheus", Json::object()}});
   REQUIRE(provider.ok());
-  const std::string address = "http://127.0.0.1:" + std::to_string(freePort());
+  const std::string address = "http://127.0.0.1:" + std::to_string(freeLoopbackPort());
   auto refused = (*provider)->measure({prometheus(address, "up"), 0s, {}});
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.status().code() == StatusCode::kUnavailable);
