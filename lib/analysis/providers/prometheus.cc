@@ -30,6 +30,12 @@ std::optional<double> samplePair(const nlohmann::json& pair) {
   return parseSampleValue(pair[1]);
 }
 
+// obj[key] when it is a string, else "".
+std::string textOf(const nlohmann::json& obj, std::string_view key) {
+  const auto found = obj.find(key);
+  return found != obj.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
 std::string joinValues(const std::vector<double>& values) {
   std::string text = "[";
   for (std::size_t i = 0; i < values.size(); ++i) {
@@ -78,8 +84,8 @@ core::Result<ProviderResult> parsePrometheusAnswer(long http_status, std::string
     return core::invalidError(where + ": the answer is not the query API's JSON: " + excerpt(body));
   }
   if (answer["status"] != "success") {
-    const std::string type = answer.value("errorType", "");
-    const std::string error = answer.value("error", "");
+    const std::string type = textOf(answer, "errorType");
+    const std::string error = textOf(answer, "error");
     std::string message = where + ": query failed: " + (type.empty() ? "" : type + ": ") +
                           (error.empty() ? excerpt(body) : error);
     if (!ok_http) message += " (HTTP " + std::to_string(http_status) + ")";
@@ -142,6 +148,14 @@ core::Result<ProviderResult> parsePrometheusAnswer(long http_status, std::string
 PrometheusProvider::PrometheusProvider(std::shared_ptr<HttpClient> http) : http_(std::move(http)) {}
 
 core::Result<ProviderResult> PrometheusProvider::measure(const ProviderQuery& query) {
+  try {
+    return measureOnce(query);
+  } catch (const std::exception& e) {
+    return core::internalError("prometheus: " + std::string(e.what()));
+  }
+}
+
+core::Result<ProviderResult> PrometheusProvider::measureOnce(const ProviderQuery& query) {
   auto fields = providerFields(query.provider, kType);
   if (!fields.ok()) return fields.status();
   auto address = stringField(*fields, kType, "address", false);
@@ -166,7 +180,7 @@ core::Result<ProviderResult> PrometheusProvider::measure(const ProviderQuery& qu
   if (const auto auth = fields->find("authentication");
       auth != fields->end() && auth->is_object()) {
     if (auth->contains("oauth2") && (*auth)["oauth2"].is_object() &&
-        !(*auth)["oauth2"].value("tokenUrl", "").empty()) {
+        !textOf((*auth)["oauth2"], "tokenUrl").empty()) {
       return core::Status(core::StatusCode::kUnimplemented,
                           "provider prometheus.authentication.oauth2 is not supported");
     }
@@ -176,8 +190,8 @@ core::Result<ProviderResult> PrometheusProvider::measure(const ProviderQuery& qu
     }
     if (auth->contains("basicAuth") && (*auth)["basicAuth"].is_object()) {
       const auto& basic = (*auth)["basicAuth"];
-      call.username = basic.value("username", "");
-      call.password = basic.value("password", "");
+      call.username = textOf(basic, "username");
+      call.password = textOf(basic, "password");
       if (!call.username.empty() || !call.password.empty()) {
         if (call.username.empty() || call.password.empty()) {
           return core::invalidError(

@@ -1,5 +1,5 @@
-// The Prometheus provider (Argo Rollouts' `prometheus`: address, query, timeout (seconds,
-// default 30), insecure, headers [{key, value}], authentication.basicAuth): an instant query,
+// The Prometheus provider (Argo Rollouts' `prometheus`: address, query, timeout (seconds;
+// absent or 0: 30), insecure, headers [{key, value}], authentication.basicAuth): an instant query,
 // POST {address}/api/v1/query with `query` and `time` (the measurement's time), GET when the
 // server refuses POST (405/501), as Prometheus' Go client does.
 //
@@ -40,6 +40,8 @@ class PrometheusProvider final : public MetricProvider {
   core::Result<ProviderResult> measure(const ProviderQuery& query) override;
 
  private:
+  // measure() without the guard that turns an unexpected exception into kInternal.
+  core::Result<ProviderResult> measureOnce(const ProviderQuery& query);
   std::shared_ptr<HttpClient> http_;
 };
 

@@ -15,7 +15,8 @@
 //   code's meaning (core::statusCodeForHttp) for a non-2xx answer, kInvalid for a GraphQL
 //   `errors` list, an MQE `error`, a Prometheus `status: error` or an answer that is not the
 //   JSON expected, kTimeout for a timeout, kUnavailable for a refused or broken connection.
-//   Each of these is an Error measurement for the engine.
+//   Each of these is an Error measurement for the engine. No exception leaves measure(): one
+//   raised inside (a library's) is returned as kInternal naming the provider.
 // - no_data is set when the provider knows that nothing was measured (SkyWalking minutes without
 //   data); the engine records such a measurement as Inconclusive and never evaluates it as 0.
 #pragma once

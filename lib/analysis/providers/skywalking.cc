@@ -204,6 +204,14 @@ minutes SkyWalkingProvider::timezoneOf(const std::string& address) {
 }
 
 core::Result<ProviderResult> SkyWalkingProvider::measure(const ProviderQuery& query) {
+  try {
+    return measureOnce(query);
+  } catch (const std::exception& e) {
+    return core::internalError("skywalking: " + std::string(e.what()));
+  }
+}
+
+core::Result<ProviderResult> SkyWalkingProvider::measureOnce(const ProviderQuery& query) {
   auto fields = providerFields(query.provider, kType);
   if (!fields.ok()) return fields.status();
   auto address = stringField(*fields, kType, "address", true);

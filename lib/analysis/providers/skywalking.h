@@ -69,6 +69,8 @@ class SkyWalkingProvider final : public MetricProvider {
   core::Result<ProviderResult> measure(const ProviderQuery& query) override;
 
  private:
+  // measure() without the guard that turns an unexpected exception into kInternal.
+  core::Result<ProviderResult> measureOnce(const ProviderQuery& query);
   std::chrono::minutes timezoneOf(const std::string& address);
 
   std::shared_ptr<HttpClient> http_;

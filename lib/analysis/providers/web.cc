@@ -51,6 +51,14 @@ core::Result<ProviderResult> parseWebAnswer(long http_status, std::string_view b
 WebProvider::WebProvider(std::shared_ptr<HttpClient> http) : http_(std::move(http)) {}
 
 core::Result<ProviderResult> WebProvider::measure(const ProviderQuery& query) {
+  try {
+    return measureOnce(query);
+  } catch (const std::exception& e) {
+    return core::internalError("web: " + std::string(e.what()));
+  }
+}
+
+core::Result<ProviderResult> WebProvider::measureOnce(const ProviderQuery& query) {
   auto fields = providerFields(query.provider, kType);
   if (!fields.ok()) return fields.status();
   auto url = stringField(*fields, kType, "url", true);

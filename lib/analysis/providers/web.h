@@ -30,6 +30,8 @@ class WebProvider final : public MetricProvider {
   core::Result<ProviderResult> measure(const ProviderQuery& query) override;
 
  private:
+  // measure() without the guard that turns an unexpected exception into kInternal.
+  core::Result<ProviderResult> measureOnce(const ProviderQuery& query);
   std::shared_ptr<HttpClient> http_;
 };
 

@@ -259,7 +259,7 @@ TEST_CASE("analysis: a Prometheus vector is the list of its values", "[analysis]
   CHECK(matrix->value == "[1,2,3]");
 }
 
-TEST_CASE("analysis: a Prometheus scalar is its value; NaN and Inf stay doubles",
+TEST_CASE("analysis: a Prometheus scalar is its value, and NaN and Inf stay doubles",
           "[analysis][providers]") {
   auto scalar = parsePrometheusAnswer(200, fixture("prometheus_scalar.json"), "http://prom:9090");
   REQUIRE(scalar.ok());
@@ -295,6 +295,11 @@ TEST_CASE("analysis: Prometheus errors carry errorType and error", "[analysis][p
   auto text = parsePrometheusAnswer(200, fixture("prometheus_string.json"), "http://prom:9090");
   REQUIRE_FALSE(text.ok());
   CHECK_THAT(text.status().message(), Catch::Contains("type not supported: \"string\""));
+
+  auto odd = parsePrometheusAnswer(422, R"({"status":"error","errorType":5,"error":"boom"})",
+                                   "http://prom:9090");
+  REQUIRE_FALSE(odd.ok());
+  CHECK(odd.status().message() == "prometheus http://prom:9090: query failed: boom (HTTP 422)");
 
   auto garbage = parsePrometheusAnswer(200, "{}", "http://prom:9090");
   REQUIRE_FALSE(garbage.ok());
