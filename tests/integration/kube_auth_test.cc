@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "kube/client.h"
+#include "support/free_port.h"
 #include "support/sandbox.h"
 #include "support/temp_dir.h"
 
@@ -52,19 +53,6 @@ std::string serviceAccountToken(gitopsd::kube::KubeClient& admin, const std::str
   while (!token.empty() && (token.back() == '\n' || token.back() == ' ')) token.pop_back();
   REQUIRE_FALSE(token.empty());
   return token;
-}
-
-uint16_t freeLoopbackPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-  socklen_t length = sizeof address;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-  ::close(fd);
-  return ntohs(address.sin_port);
 }
 
 }  // namespace
