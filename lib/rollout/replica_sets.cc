@@ -128,7 +128,8 @@ bool derives(const json& want, const json& have) {
   if (want.is_object()) {
     if (!have.is_object()) return want.empty() && have.is_null();
     for (const auto& [key, value] : want.items()) {
-      const bool empty = value.is_null() || ((value.is_object() || value.is_array()) && value.empty());
+      const bool empty =
+          value.is_null() || ((value.is_object() || value.is_array()) && value.empty());
       if (!have.contains(key)) {
         if (!empty) return false;
         continue;
