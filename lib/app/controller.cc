@@ -806,6 +806,12 @@ void AppController::reconcile(const std::string& name) {
       namespaced_by_type);
   if (!built.ok()) {
     setCondition(status, "ComparisonError", built.status().message());
+    log.warn("comparison failed; nothing applied or pruned", {{"error", built.status().message()}});
+    // A kind not served yet may be a CRD being installed (by another application, or by the
+    // rollout engine at start): compare again soon rather than at the next resync.
+    if (built.status().code() == core::StatusCode::kNotFound) {
+      queue_.addAfter(name, std::chrono::seconds(5));
+    }
     return finish();
   }
   std::vector<Desired> desired = std::move(built).value();
