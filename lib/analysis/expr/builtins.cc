@@ -128,27 +128,6 @@ core::Result<nlohmann::json> callBuiltin(Builtin id, std::vector<nlohmann::json>
       if (a.is_array() || a.is_object()) return nlohmann::json(static_cast<std::int64_t>(a.size()));
       return argError(id, "expected string, array or map", a);
     case Builtin::kAsInt:
-      if (isInt(a)) return nlohmann::json(intOf(a));
-      if (a.is_number()) {
-        auto v = floatToInt(id, floatOf(a));
-        if (!v.ok()) return v.status();
-        return nlohmann::json(*v);
-      }
-      if (a.is_string()) {
-        if (auto v = parseInt(a.get<std::string>())) return nlohmann::json(*v);
-        return core::invalidError("asInt(): cannot parse \"" + a.get<std::string>() +
-                                  "\" as an int");
-      }
-      return argError(id, "expected a number or a numeric string", a);
-    case Builtin::kAsFloat:
-    case Builtin::kFloat:
-      if (a.is_number()) return nlohmann::json(floatOf(a));
-      if (a.is_string()) {
-        if (auto v = parseFloat(a.get<std::string>())) return nlohmann::json(*v);
-        return core::invalidError(std::string(builtinName(id)) + "(): cannot parse \"" +
-                                  a.get<std::string>() + "\" as a float");
-      }
-      return argError(id, "expected a number or a numeric string", a);
     case Builtin::kInt:
       if (isInt(a)) return nlohmann::json(intOf(a));
       if (a.is_number()) {
@@ -158,7 +137,17 @@ core::Result<nlohmann::json> callBuiltin(Builtin id, std::vector<nlohmann::json>
       }
       if (a.is_string()) {
         if (auto v = parseInt(a.get<std::string>())) return nlohmann::json(*v);
-        return core::invalidError("int(): cannot parse \"" + a.get<std::string>() + "\" as an int");
+        return core::invalidError(std::string(builtinName(id)) + "(): cannot parse \"" +
+                                  a.get<std::string>() + "\" as an int");
+      }
+      return argError(id, "expected a number or a numeric string", a);
+    case Builtin::kAsFloat:
+    case Builtin::kFloat:
+      if (a.is_number()) return nlohmann::json(floatOf(a));
+      if (a.is_string()) {
+        if (auto v = parseFloat(a.get<std::string>())) return nlohmann::json(*v);
+        return core::invalidError(std::string(builtinName(id)) + "(): cannot parse \"" +
+                                  a.get<std::string>() + "\" as a float");
       }
       return argError(id, "expected a number or a numeric string", a);
     case Builtin::kIsNaN:

@@ -371,6 +371,8 @@ TEST_CASE("expr: type errors name the operator and both types", "[expr]") {
       {"asFloat(nil)", "asFloat(): expected a number or a numeric string, got nil"},
       {"asInt(1e300)", "does not fit an int"},
       {"isNaN('x')", "isNaN(): expected a number, got string"},
+      {"int('1.5')", "int(): cannot parse \"1.5\" as an int"},
+      {"float('x')", "float(): cannot parse \"x\" as a float"},
       {"len(1)", "len(): expected string, array or map, got int"},
       {"s matches m.b.c + '('", "invalid regular expression: missing closing )"},
   };
