@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "analysis/controller.h"
 #include "app/daemon.h"
 #include "config/daemon_config.h"
 #include "core/clock.h"
@@ -29,6 +30,23 @@ extern "C" const char* __lsan_default_suppressions() {
 }
 
 namespace {
+
+// A controller of the default cluster (the rollout or analysis engine), started; null (and the
+// reason logged) when it does not start, so the rest of gitopsd runs without it.
+template <typename Controller, typename Options>
+std::unique_ptr<Controller> startController(Options options, gitopsd::kube::KubeClient& client,
+                                            gitopsd::app::LiveCache& cache,
+                                            const gitopsd::core::Logger& logger,
+                                            const std::string& name) {
+  auto controller = std::make_unique<Controller>(std::move(options), client, cache,
+                                                 gitopsd::core::SystemClock::instance(),
+                                                 logger.with({{"controller", name}}));
+  if (gitopsd::core::Status started = controller->start(); !started.ok()) {
+    logger.error("the " + name + " controller did not start", {{"error", started.message()}});
+    return nullptr;
+  }
+  return controller;
+}
 
 constexpr std::string_view kUsage = R"(gitopsd - GitOps sync daemon
 
@@ -105,8 +123,10 @@ int main(int argc, char** argv) {
     logger.error("cannot start", {{"error", started.message()}});
     return 1;
   }
-  // The rollout engine: a second controller on the default cluster's client and watch cache.
+  // The rollout and analysis engines: two more controllers on the default cluster's client and
+  // watch cache.
   std::unique_ptr<gitopsd::rollout::RolloutController> rollouts;
+  std::unique_ptr<gitopsd::analysis::AnalysisRunController> analysis;
   if (const auto& settings_of = (*daemon)->config().rollouts; settings_of.enabled) {
     auto* client = (*daemon)->defaultClient();
     auto* cache = (*daemon)->controller().liveCache((*daemon)->defaultCluster());
@@ -123,13 +143,13 @@ int main(int argc, char** argv) {
       gitopsd::rollout::RolloutControllerOptions options;
       options.workers = settings_of.workers;
       options.namespaces = settings_of.namespaces;
-      rollouts = std::make_unique<gitopsd::rollout::RolloutController>(
-          std::move(options), *client, *cache, SystemClock::instance(),
-          logger.with({{"controller", "rollouts"}}));
-      if (Status started = rollouts->start(); !started.ok()) {
-        logger.error("the rollout engine did not start", {{"error", started.message()}});
-        rollouts.reset();
-      }
+      rollouts = startController<gitopsd::rollout::RolloutController>(std::move(options), *client,
+                                                                      *cache, logger, "rollouts");
+      gitopsd::analysis::AnalysisRunControllerOptions analysis_options;
+      analysis_options.workers = settings_of.analysis_workers;
+      analysis_options.namespaces = settings_of.namespaces;
+      analysis = startController<gitopsd::analysis::AnalysisRunController>(
+          std::move(analysis_options), *client, *cache, logger, "analysis");
     }
   }
   auto api = gitopsd::server::ApiServer::start(
@@ -150,6 +170,7 @@ int main(int argc, char** argv) {
               {{"signal", received == SIGINT ? "SIGINT" : "SIGTERM"}});
   (*api)->stop();
   if (rollouts) rollouts->stop();
+  if (analysis) analysis->stop();
   (*daemon)->stop();
   logger.info("stopped");
   return 0;

@@ -73,13 +73,14 @@ Measurement measurementFromOutcome(const Metric& metric, const ProviderOutcome& 
     case ProviderOutcome::Kind::kNoData:
       m.phase = Phase::kInconclusive;
       m.message = std::string(kNoDataMessage);
-      m.value = measurementValue(outcome.result);
+      m.value = outcome.value_text.empty() ? measurementValue(outcome.result) : outcome.value_text;
       break;
     case ProviderOutcome::Kind::kResult: {
       auto phase = evaluateConditions(metric, outcome.result, evaluate);
       if (phase.ok()) {
         m.phase = *phase;
-        m.value = measurementValue(outcome.result);
+        m.value =
+            outcome.value_text.empty() ? measurementValue(outcome.result) : outcome.value_text;
       } else {
         m.phase = Phase::kError;
         m.message = phase.status().message();

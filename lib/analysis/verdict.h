@@ -46,6 +46,9 @@ struct ProviderOutcome {
   Kind kind = Kind::kResult;
   nlohmann::json result;  // kResult: the value the conditions see; kNoData: what was read, if any
   std::string error;      // kError: the provider's message
+  // kResult, kNoData: the measurement's value text as the provider words it (Prometheus: "[0.97]");
+  // empty: measurementValue(result).
+  std::string value_text;
   std::map<std::string, std::string> metadata;  // the measurement's metadata
 
   static ProviderOutcome value(nlohmann::json result);

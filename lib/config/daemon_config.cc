@@ -473,6 +473,10 @@ class ConfigReader {
              [&](const YAML::Node& v, const std::string& p) {
                return r_.readBool(v, p, r.install_crds);
              }},
+            {"analysisWorkers",
+             [&](const YAML::Node& v, const std::string& p) {
+               return intAtLeast(v, p, 1, r.analysis_workers);
+             }},
         });
   }
 

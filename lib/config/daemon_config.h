@@ -41,10 +41,11 @@
 //     githubSecretFile, gitlabSecretFile, giteaSecretFile (also Gogs), bitbucketUUIDFile
 //     maxPayloadBytes 26214400   (>= 1024)
 //   reconcile: {workers 4 (>= 1), resyncInterval 3m (0: off)}
-//   rollouts:            the rollout engine (Argo Rollouts' Rollout, AnalysisRun) in the
-//                        default cluster
-//     enabled false, namespaces [] (none: all), workers 2 (>= 1), installCRDs false
-//     (create the argoproj.io CRDs at start when they are missing)
+//   rollouts:            the rollout and analysis engines (Argo Rollouts' Rollout,
+//                        AnalysisRun) in the default cluster
+//     enabled false, namespaces [] (none: all), workers 2 (>= 1), analysisWorkers 4 (>= 1;
+//     AnalysisRuns measured at once), installCRDs false (create the argoproj.io CRDs at start
+//     when they are missing)
 //   applications: [...]  Argo CD Applications (application.h); apiVersion/kind optional
 //   applicationDirs: []  folders of Application files (application_dir.h)
 // Paths (kubeconfig, secret and key files, cache/state, applicationDirs, renderer paths) are
@@ -147,6 +148,7 @@ struct RolloutSettings {
   bool enabled = false;
   std::vector<std::string> namespaces;  // empty: every namespace
   int workers = 2;
+  int analysis_workers = 4;
   bool install_crds = false;
 };
 

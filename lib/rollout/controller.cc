@@ -99,7 +99,10 @@ RolloutController::RolloutController(RolloutControllerOptions options, kube::Kub
       client_(client),
       cache_(cache),
       clock_(clock),
-      logger_(std::move(logger)) {
+      logger_(std::move(logger)),
+      loop_(
+          {options_.workers, options_.resync_interval, options_.retry_base, options_.retry_cap},
+          [this](const std::string& key) { reconcile(key); }, [this] { return keys(); }) {
   if (options_.record_events) {
     app::EventRecorderOptions event_options;
     event_options.component = "gitopsd-rollouts";
@@ -118,23 +121,17 @@ RolloutController::RolloutController(RolloutControllerOptions options, kube::Kub
 
 RolloutController::~RolloutController() { stop(); }
 
-bool RolloutController::watched(const std::string& namespace_) const {
-  return options_.namespaces.empty() ||
-         std::find(options_.namespaces.begin(), options_.namespaces.end(), namespace_) !=
-             options_.namespaces.end();
-}
-
 void RolloutController::enqueueFor(const kube::CacheEvent& event, const std::string& source_kind) {
   const json& object = *event.object;
   const std::string ns = metaString(object, "namespace");
-  if (!watched(ns)) return;
+  if (!options_.watches(ns)) return;
   if (source_kind == "Rollout") {
-    queue_.add(ns + "/" + metaString(object, "name"));
+    loop_.queue().add(ns + "/" + metaString(object, "name"));
     return;
   }
   if (source_kind == "owned") {
     const auto [kind, name] = controllerOf(object);
-    if (kind == "Rollout") queue_.add(ns + "/" + name);
+    if (kind == "Rollout") loop_.queue().add(ns + "/" + name);
     return;
   }
   // A Deployment, Service, VirtualService or DestinationRule: every Rollout of its namespace
@@ -145,7 +142,7 @@ void RolloutController::enqueueFor(const kube::CacheEvent& event, const std::str
     const std::string text = (*rollout)["spec"].dump();
     if (text.find("\"" + name + "\"") != std::string::npos ||
         text.find("\"" + name + ".") != std::string::npos) {
-      queue_.add(ns + "/" + metaString(*rollout, "name"));
+      loop_.queue().add(ns + "/" + metaString(*rollout, "name"));
     }
   }
 }
@@ -154,33 +151,17 @@ core::Status RolloutController::start() {
   if (started_.exchange(true)) return {};
   // The required types, waited for while their CRDs become served (gitopsd may have just
   // installed them); the handlers are added only then, so a failed start leaves none behind.
-  const auto deadline = std::chrono::steady_clock::now() + options_.cache_sync_timeout;
   for (const auto& type : {kRollout, kReplicaSet, kDeployment, kService}) {
-    for (bool logged = false;;) {
-      core::Status watching = cache_.ensure(type, options_.cache_sync_timeout);
-      if (watching.ok()) break;
-      if (watching.code() != core::StatusCode::kNotFound ||
-          std::chrono::steady_clock::now() >= deadline) {
-        started_ = false;
-        return watching.withContext("rollout engine: watching " + type.toString());
-      }
-      if (!logged) {
-        logger_.info("rollout engine: waiting for the type to be served",
-                     {{"type", type.toString()}});
-        logged = true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    if (auto watching = app::watchWhenServed(cache_, type, options_.cache_sync_timeout, logger_);
+        !watching.ok()) {
+      started_ = false;
+      return watching.withContext("rollout engine: watching " + type.toString());
     }
   }
-  // The cache outlives the controller and cannot drop handlers: they call in only while the
-  // controller is listening.
-  auto handler = [this, listening = listening_](const char* source) {
-    return [this, listening, source](const kube::CacheEvent& event) {
-      const std::lock_guard lock(listening->mutex);
-      if (listening->on) enqueueFor(event, source);
-    };
+  auto handler = [this](const char* source) {
+    return loop_.whileRunning(
+        [this, source](const kube::CacheEvent& event) { enqueueFor(event, source); });
   };
-  listening_->on = true;
   cache_.addTypeHandler(kRollout, handler("Rollout"));
   cache_.addTypeHandler(kReplicaSet, handler("owned"));
   cache_.addTypeHandler(kAnalysisRun, handler("owned"));
@@ -194,54 +175,23 @@ core::Status RolloutController::start() {
                    {{"type", type.toString()}, {"error", s.message()}});
     }
   }
-  for (const auto& rollout : cache_.list(kRollout)) {
-    if (watched(metaString(*rollout, "namespace"))) {
-      queue_.add(metaString(*rollout, "namespace") + "/" + metaString(*rollout, "name"));
-    }
-  }
-  for (int i = 0; i < std::max(1, options_.workers); ++i) {
-    workers_.emplace_back([this] { worker(); });
-  }
-  resync_ = std::jthread([this](std::stop_token stop) { resyncer(stop); });
+  loop_.start();
   logger_.info("rollout engine started", {{"workers", options_.workers}});
   return {};
 }
 
 void RolloutController::stop() {
   if (!started_.exchange(false)) return;
-  {
-    const std::lock_guard lock(listening_->mutex);
-    listening_->on = false;
-  }
-  queue_.shutDown();
-  if (resync_.joinable()) {
-    resync_.request_stop();
-    resync_.join();
-  }
-  for (auto& worker : workers_) worker.join();
-  workers_.clear();
+  loop_.stop();
 }
 
-void RolloutController::resyncer(std::stop_token stop) {
-  std::mutex mutex;
-  std::condition_variable_any wake;
-  while (!stop.stop_requested()) {
-    std::unique_lock lock(mutex);
-    wake.wait_for(lock, stop, options_.resync_interval, [] { return false; });
-    if (stop.stop_requested()) return;
-    for (const auto& rollout : cache_.list(kRollout)) {
-      if (watched(metaString(*rollout, "namespace"))) {
-        queue_.add(metaString(*rollout, "namespace") + "/" + metaString(*rollout, "name"));
-      }
-    }
+std::vector<std::string> RolloutController::keys() const {
+  std::vector<std::string> keys;
+  for (const auto& rollout : cache_.list(kRollout)) {
+    const std::string ns = metaString(*rollout, "namespace");
+    if (options_.watches(ns)) keys.push_back(ns + "/" + metaString(*rollout, "name"));
   }
-}
-
-void RolloutController::worker() {
-  while (auto key = queue_.get()) {
-    reconcile(*key);
-    queue_.done(*key);
-  }
+  return keys;
 }
 
 void RolloutController::reconcileNow(const std::string& namespace_, const std::string& name) {
@@ -323,15 +273,8 @@ void RolloutController::reconcile(const std::string& key) {
       *this, key.substr(0, slash), key.substr(slash + 1), {}, logger_.with({{"rollout", key}})};
   const auto started = std::chrono::steady_clock::now();
   auto fail = [&](const core::Status& status, const std::string& what) {
-    int streak = 0;
-    {
-      const std::lock_guard lock(failures_mutex_);
-      streak = ++failures_[key];
-    }
-    auto delay = options_.retry_base * (1 << std::min(streak - 1, 12));
-    delay = std::min(delay, options_.retry_cap);
+    const auto delay = loop_.retryLater(key);
     pass.log.warn(what, {{"error", status.message()}, {"retry_in_ms", delay.count()}});
-    queue_.addAfter(key, delay);
   };
 
   auto got = client_.get({kRollout, pass.ns, pass.name});
@@ -346,8 +289,7 @@ void RolloutController::reconcile(const std::string& key) {
   pass.rollout = std::move(got).value();
   auto done = [&](const core::Status& status) {
     if (!status.ok()) return fail(status, "rollout pass failed");
-    const std::lock_guard lock(failures_mutex_);
-    failures_.erase(key);
+    loop_.forget(key);
   };
 
   auto spec = parseRollout(pass.rollout);
@@ -416,7 +358,7 @@ void RolloutController::reconcile(const std::string& key) {
   }
   if (auto s = pass.writeStatus(plan.status); !s.ok()) {
     if (s.code() == core::StatusCode::kConflict) {
-      queue_.add(key);  // someone (Argo's CLI) changed it meanwhile: plan again
+      loop_.queue().add(key);  // someone (Argo's CLI) changed it meanwhile: plan again
       return;
     }
     return fail(s, "writing the Rollout status failed");
@@ -425,8 +367,9 @@ void RolloutController::reconcile(const std::string& key) {
     const std::lock_guard lock(phases_mutex_);
     phases_[key] = {plan.status.value("phase", ""), "canary"};
   }
-  if (plan.requeue_after) queue_.addAfter(key, *plan.requeue_after);
-  if (plan.hasActions()) queue_.addAfter(key, std::chrono::seconds(2));  // in case a watch lags
+  if (plan.requeue_after) loop_.queue().addAfter(key, *plan.requeue_after);
+  if (plan.hasActions())
+    loop_.queue().addAfter(key, std::chrono::seconds(2));  // in case a watch lags
   done({});
   pass.log.debug("rollout reconciled",
                  {{"phase", plan.status.value("phase", "")},

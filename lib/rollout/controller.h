@@ -33,7 +33,7 @@
 
 #include "app/events.h"
 #include "app/live_cache.h"
-#include "app/work_queue.h"
+#include "app/reconcile_loop.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -44,16 +44,8 @@
 
 namespace gitopsd::rollout {
 
-struct RolloutControllerOptions {
-  int workers = 2;
-  std::vector<std::string> namespaces;  // empty: all
-  std::string field_manager = "gitopsd-rollouts";
-  std::chrono::milliseconds resync_interval{std::chrono::minutes(5)};
-  std::chrono::milliseconds cache_sync_timeout{std::chrono::minutes(2)};
-  std::chrono::milliseconds retry_base{500};
-  std::chrono::milliseconds retry_cap{std::chrono::minutes(2)};
-  bool record_events = true;
-  core::MetricsRegistry* metrics = &core::defaultMetrics();
+struct RolloutControllerOptions : app::ObjectControllerOptions {
+  RolloutControllerOptions() { field_manager = "gitopsd-rollouts"; }
 };
 
 class RolloutController {
@@ -77,11 +69,9 @@ class RolloutController {
 
  private:
   struct Pass;
-  void worker();
-  void resyncer(std::stop_token stop);
+  std::vector<std::string> keys() const;  // every watched Rollout
   void reconcile(const std::string& key);
   void enqueueFor(const kube::CacheEvent& event, const std::string& source_kind);
-  bool watched(const std::string& namespace_) const;
   // Carries out the plan: ReplicaSets, traffic, AnalysisRuns, in that order; stops at the first
   // failure (the next pass plans again from what happened).
   core::Status execute(Pass& pass, const RolloutSpec& spec, const kube::Object& pod_template,
@@ -95,18 +85,9 @@ class RolloutController {
   app::LiveCache& cache_;
   const core::Clock& clock_;
   core::Logger logger_;
-  app::WorkQueue queue_;
   std::unique_ptr<app::EventRecorder> events_;
-  std::mutex failures_mutex_;
-  std::map<std::string, int> failures_;  // key → consecutive failed passes
-  std::vector<std::thread> workers_;
-  std::jthread resync_;
+  app::ReconcileLoop loop_;
   std::atomic<bool> started_{false};
-  struct Listening {
-    std::mutex mutex;
-    bool on = false;
-  };
-  std::shared_ptr<Listening> listening_ = std::make_shared<Listening>();
   core::ScopedCollector collector_;
   mutable std::mutex phases_mutex_;
   std::map<std::string, std::pair<std::string, std::string>> phases_;  // key → (phase, strategy)

@@ -13,6 +13,15 @@ load_sandbox() {
   kubectl() { "$KUBECTL" --kubeconfig "$KUBECONFIG" "$@"; }
 }
 
+# load_oap: reads the skywalking.env of the OAP fixture (OAP_URL ...); a test that needs the OAP
+# fails loudly when none is there. oap TOOL ARGS runs tests/skywalking/TOOL (feed, query).
+load_oap() {
+  [[ -n "${SKYWALKING_ENV:-}" && -f "$SKYWALKING_ENV" ]] ||
+    fail "no SkyWalking OAP: ${SKYWALKING_ENV:-SKYWALKING_ENV unset} missing (did skywalking.oap.up fail?)"
+  set -a; source "$SKYWALKING_ENV"; set +a
+}
+oap() { "$GITOPSD_SOURCE_DIR/tests/skywalking/$1" "${@:2}"; }
+
 # official_crds SUBPATH: a file or folder of the official CRDs (scripts/fetch-crds), e.g.
 # `official_crds istio/crds.yaml`; fails loudly when the folder was not given to the build.
 official_crds() {

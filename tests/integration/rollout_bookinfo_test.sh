@@ -1,34 +1,65 @@
 #!/usr/bin/env bash
 # The Bookinfo canary of examples/bookinfo, synced from Git by gitopsd and stepped by its rollout
 # engine on the full control plane (kwok makes the pods Ready), with the official Istio CRDs and
-# gitopsd's own argoproj.io CRDs (installed by gitopsd itself: rollouts.installCRDs). A test
-# overlay shortens the pauses and delays. Checked: the three applications Synced/Healthy; the
-# first revision stable at once; a new reviews image released through 10→20→40→60→80 %, with
-# the VirtualService weights, DestinationRule subset hashes and ReplicaSet sizes checked at every
-# step, the background analysis run created from step 2, and the new revision stable at the end
-# with the old ReplicaSet scaled down after the delay; a second release whose background
-# analysis fails (the test decides its verdict, as no analysis engine runs here) aborts back to
-# 100 % stable and scales the canary down.
+# gitopsd's own argoproj.io CRDs (installed by gitopsd itself: rollouts.installCRDs), gated by
+# its analysis engine reading the canary's apdex from a real SkyWalking OAP, which the test feeds
+# with trace segments as the mesh would. A test overlay shortens the pauses, delays and analysis
+# intervals and points the apdex template at the test's OAP. Checked: the three applications
+# Synced/Healthy; the first revision stable at once; a new reviews image with fast canary
+# traffic released through 10→20→40→60→80 %, with the VirtualService weights, DestinationRule
+# subset hashes and ReplicaSet sizes checked at every step, the background analysis measuring
+# from step 2 and Successful at the end, and the new revision stable with the old ReplicaSet
+# scaled down after the delay; a second release whose canary traffic is slow and erroring fails
+# its analysis (failureLimit 3) and aborts back to 100 % stable, scaling the canary down.
 source "$(dirname "$0")/lib.sh"
 load_sandbox
 load_git
 make_scratch
 install_istio_crds
+load_oap
 
 NS=bookinfo
+suffix="${SCRATCH##*.}"
+canary_service="canary|reviews|bookinfo-${suffix,,}|cluster-1|-"
 new_repo bookinfo
 for part in application istio rollout; do
   cp -r "$GITOPSD_SOURCE_DIR/examples/bookinfo/$part" "$SCRATCH/bookinfo/"
 done
-# Test overlay: pauses of 4 s, short scale-down delays.
-sed -i -E 's/duration: [0-9]+m/duration: 4s/' "$SCRATCH/bookinfo/rollout/reviews-rollout.yaml"
-sed -i 's/^    canary:$/    canary:\n      scaleDownDelaySeconds: 3\n      abortScaleDownDelaySeconds: 3/' \
-  "$SCRATCH/bookinfo/rollout/reviews-rollout.yaml"
-grep -q "scaleDownDelaySeconds: 3" "$SCRATCH/bookinfo/rollout/reviews-rollout.yaml" ||
-  fail "the test overlay did not apply"
+# Test overlay: pauses of 4 s, short scale-down delays, the analysis every 5 s over the last
+# complete minute, on this test's OAP and canary service.
+rollout_file="$SCRATCH/bookinfo/rollout/reviews-rollout.yaml"
+analysis_file="$SCRATCH/bookinfo/rollout/analysis.yaml"
+sed -i -E 's/duration: [0-9]+m/duration: 4s/' "$rollout_file"
+sed -i 's/^    canary:$/    canary:\n      scaleDownDelaySeconds: 3\n      abortScaleDownDelaySeconds: 3/' "$rollout_file"
+sed -i "s/value: canary|reviews|bookinfo|cluster-1|-/value: \"$canary_service\"/" "$rollout_file"
+sed -i -e "s|address: .*|address: $OAP_URL|" -e 's/^      interval: 5m/      interval: 5s/' \
+  -e 's/^          interval: 3m/          interval: 1m/' "$analysis_file"
+grep -q "scaleDownDelaySeconds: 3" "$rollout_file" && grep -qF "$canary_service" "$rollout_file" &&
+  grep -q "interval: 5s" "$analysis_file" && grep -q "interval: 1m" "$analysis_file" &&
+  grep -qF "$OAP_URL" "$analysis_file" || fail "the test overlay did not apply"
+
+# feed_canary LATENCY_MS ERROR_RATE: the canary's traffic as the mesh reports it, 2 requests/s
+# from now on (replacing the previous feeder), and a batch in the last complete minute so the
+# analysis window sees this traffic at once.
+FEEDER_PID=""
+feed_canary() {
+  [[ -z "$FEEDER_PID" ]] || { kill "$FEEDER_PID" 2>/dev/null; wait "$FEEDER_PID" 2>/dev/null || true; }
+  oap feed --quiet --service "$canary_service:$1:$2" --count 120 --minutes-ago 1 >/dev/null ||
+    fail "feeding the canary's last minute failed"
+  oap feed --quiet --service "$canary_service:$1:$2" --rate 2 --duration 1200 >>"$SCRATCH/feed.log" 2>&1 &
+  FEEDER_PID=$!
+}
+on_exit '[[ -z "$FEEDER_PID" ]] || kill "$FEEDER_PID" 2>/dev/null'
+# last_minute_apdex: the canary's service_apdex in the last complete minute, as the analysis reads it.
+last_minute_apdex() {
+  oap query --get data.readMetricsValues.values.values.0.value metrics --name service_apdex \
+    --service "$canary_service" --start "$(oap query minute --offset -1)"
+}
+feed_canary 20 0
+wait_for 30 "the canary's fast traffic in the OAP" eval '[[ "$(last_minute_apdex)" == 10000 ]]'
 first="$(commit_push bookinfo "Bookinfo demo")"
 
-write_config "$SCRATCH/gitopsd.yaml" "rollouts: {enabled: true, installCRDs: true}"
+write_config "$SCRATCH/gitopsd.yaml" "rollouts: {enabled: true, installCRDs: true, namespaces: [$NS]}"
 url="$(repo_url bookinfo)"
 write_app "$APPS_DIR/bookinfo-app.yaml" bookinfo-app "$url" application "$NS" \
   "{automated: {prune: true, selfHeal: true}, syncOptions: [CreateNamespace=true]}"
@@ -83,6 +114,12 @@ done
 background="$(kubectl -n "$NS" get analysisruns.argoproj.io -l "rollout-type=Background,rollouts-pod-template-hash=$canary" -o name)"
 [[ -n "$background" ]] || fail "no background AnalysisRun for $canary"
 wait_for 90 "the canary to become stable" eval '[[ "$(rollout "{.status.stableRS}")" == "$canary" ]]'
+run_field() { kubectl -n "$NS" get "$1" -o jsonpath="$2"; }
+wait_for 30 "the background analysis to end" eval '[[ "$(run_field "$background" "{.status.phase}")" == Successful ]]'
+measured="$(run_field "$background" '{.status.metricResults[0].successful}')"
+[[ "${measured:-0}" -ge 1 && "$(run_field "$background" '{.status.metricResults[0].failed}')" == "" ]] ||
+  fail "the background analysis: $(run_field "$background" '{.status}')"
+note "background analysis Successful after $measured good apdex measurements"
 wait_for 30 "the rollout Healthy" phase_is Healthy
 [[ "$(vs_weights)" == 100/0 ]] || fail "after the promotion the weights are $(vs_weights)"
 [[ "$(dr_hashes)" == "$canary/$canary" ]] || fail "after the promotion the subsets carry $(dr_hashes)"
@@ -95,21 +132,23 @@ wait_app reviews-rollout Synced Healthy 60
 wait_app bookinfo-istio-conf Synced Healthy 60
 note "release complete: $canary stable, old ReplicaSet scaled down"
 
-# A bad release: its background analysis fails, the rollout aborts back to stable.
+# A bad release: its canary is slow and failing, the analysis fails, the rollout aborts back to
+# stable. (Pauses of 60 s: the analysis needs 4 failed measurements, 5 s apart.)
 stable="$canary"
+feed_canary 2000 0.5
+wait_for 30 "the canary's slow traffic in the OAP" eval '[[ "$(last_minute_apdex)" -lt 9900 ]]'
 sed -i 's/examples-bookinfo-reviews-v2:1.20.2/examples-bookinfo-reviews-v3:1.20.2/' \
   "$SCRATCH/bookinfo/application/reviews.yaml"
+sed -i 's/duration: 4s/duration: 60s/' "$rollout_file"
 commit_push bookinfo "reviews v3" >/dev/null
 wait_for 60 "the bad canary revision" eval '[[ "$(rollout "{.status.currentPodHash}")" != "$stable" ]]'
 bad="$(rollout '{.status.currentPodHash}')"
-wait_for 60 "the bad canary's background analysis" eval \
-  '[[ -n "$(kubectl -n "$NS" get analysisruns.argoproj.io -l "rollout-type=Background,rollouts-pod-template-hash=$bad" -o name)" ]]'
-run="$(kubectl -n "$NS" get analysisruns.argoproj.io -l "rollout-type=Background,rollouts-pod-template-hash=$bad" -o name)"
-kubectl -n "$NS" patch "$run" --type merge -p \
-  '{"status":{"phase":"Failed","message":"Metric \"apdex\" assessed Failed due to failed (4) > failureLimit (3)"}}' >/dev/null
-wait_for 30 "the rollout aborted" phase_is Degraded
+wait_for 90 "the rollout aborted" phase_is Degraded
 message="$(rollout '{.status.message}')"
-[[ "$message" == *"RolloutAborted"*"failureLimit (3)"* ]] || fail "abort message: $message"
+[[ "$message" == *"RolloutAborted"*'Metric "apdex" assessed Failed due to failed (4) > failureLimit (3)'* ]] ||
+  fail "abort message: $message"
+run="$(kubectl -n "$NS" get analysisruns.argoproj.io -l "rollout-type=Background,rollouts-pod-template-hash=$bad" -o name)"
+[[ "$(run_field "$run" '{.status.phase}')" == Failed ]] || fail "the bad canary's analysis: $(run_field "$run" '{.status}')"
 wait_for 30 "all traffic back on stable" eval '[[ "$(vs_weights)" == 100/0 ]]'
 [[ "$(rs_replicas "$stable")" == 5/5 ]] || fail "stable during the abort: $(rs_replicas "$stable")"
 wait_for 30 "the aborted canary scaled down" eval '[[ "$(rs_replicas "$bad")" == 0/ ]]'

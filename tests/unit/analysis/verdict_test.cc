@@ -115,6 +115,11 @@ TEST_CASE("analysis: a measurement from each kind of provider outcome", "[analys
   CHECK(bad.phase == Phase::kFailed);
   CHECK(bad.value == "[0.42]");
 
+  // The provider's own wording of the value wins over the JSON text of the result.
+  ProviderOutcome worded = ProviderOutcome::value(json::array({0.97}));
+  worded.value_text = "0.97";
+  CHECK(measurementFromOutcome(metric, worded, fakeEvaluate, started, finished).value == "0.97");
+
   ProviderOutcome refused = ProviderOutcome::failure("dial tcp: connection refused");
   refused.metadata["attempt"] = "1";
   Measurement error = measurementFromOutcome(metric, refused, fakeEvaluate, started, finished);

@@ -131,9 +131,25 @@ TEST_CASE("config: daemon config defaults", "[config]") {
     CHECK(config.listen.address == "127.0.0.1:8080");
     CHECK(config.reconcile.workers == 4);
     CHECK(config.reconcile.resync_interval == 3min);
+    CHECK_FALSE(config.rollouts.enabled);
+    CHECK(config.rollouts.workers == 2);
+    CHECK(config.rollouts.analysis_workers == 4);
+    CHECK_FALSE(config.rollouts.install_crds);
     CHECK(config.applications.empty());
     CHECK(config.application_dirs.empty());
   }
+}
+
+TEST_CASE("config: the rollout and analysis engines", "[config]") {
+  const auto config = parse(
+      "rollouts: {enabled: true, namespaces: [bookinfo], workers: 3, analysisWorkers: 8,"
+      " installCRDs: true}\n");
+  CHECK(config.warnings.empty());
+  CHECK(config.rollouts.enabled);
+  CHECK(config.rollouts.namespaces == std::vector<std::string>{"bookinfo"});
+  CHECK(config.rollouts.workers == 3);
+  CHECK(config.rollouts.analysis_workers == 8);
+  CHECK(config.rollouts.install_crds);
 }
 
 TEST_CASE("config: paths resolve against the config folder and HOME", "[config]") {
@@ -234,6 +250,8 @@ TEST_CASE("config: daemon config errors name file, line, column and field", "[co
       {"git: {maxParallelFetches: 0}\n",
        "gitopsd.yaml:1:27: git.maxParallelFetches: must be between 1 and 1000000, got 0"},
       {"git: [a]\n", "gitopsd.yaml:1:6: git: expected a mapping, got a list"},
+      {"rollouts: {analysisWorkers: 0}\n",
+       "gitopsd.yaml:1:29: rollouts.analysisWorkers: must be between 1 and 1000000, got 0"},
       {"reconcile:\n  workers: many\n",
        "gitopsd.yaml:2:12: reconcile.workers: expected an integer, got \"many\""},
       {"render: {timeout: 0s}\n", "gitopsd.yaml:1:19: render.timeout: must be greater than zero"},
