@@ -20,43 +20,29 @@ load_oap
 
 NS=bookinfo
 suffix="${SCRATCH##*.}"
-canary_service="canary|reviews|bookinfo-${suffix,,}|cluster-1|-"
+cluster_name="c-${suffix,,}"  # this run's SkyWalking service names
+canary_service="canary|reviews|bookinfo|$cluster_name|-"
 new_repo bookinfo
 for part in application istio rollout; do
   cp -r "$GITOPSD_SOURCE_DIR/examples/bookinfo/$part" "$SCRATCH/bookinfo/"
 done
-# Test overlay: pauses of 4 s, short scale-down delays, the analysis every 5 s over the last
-# complete minute, on this test's OAP and canary service.
+# The demo's overlay with test timings: pauses of 20 s (the background analysis waits a minute
+# before its first measurement), the analysis every 5 s on this test's OAP and canary service,
+# short scale-down delays.
 rollout_file="$SCRATCH/bookinfo/rollout/reviews-rollout.yaml"
-analysis_file="$SCRATCH/bookinfo/rollout/analysis.yaml"
-sed -i -E 's/duration: [0-9]+m/duration: 4s/' "$rollout_file"
-sed -i 's/^    canary:$/    canary:\n      scaleDownDelaySeconds: 3\n      abortScaleDownDelaySeconds: 3/' "$rollout_file"
-sed -i "s/value: canary|reviews|bookinfo|cluster-1|-/value: \"$canary_service\"/" "$rollout_file"
-sed -i -e "s|address: .*|address: $OAP_URL|" -e 's/^      interval: 5m/      interval: 5s/' \
-  -e 's/^          interval: 3m/          interval: 1m/' "$analysis_file"
-grep -q "scaleDownDelaySeconds: 3" "$rollout_file" && grep -qF "$canary_service" "$rollout_file" &&
-  grep -q "interval: 5s" "$analysis_file" && grep -q "interval: 1m" "$analysis_file" &&
-  grep -qF "$OAP_URL" "$analysis_file" || fail "the test overlay did not apply"
-
-# feed_canary LATENCY_MS ERROR_RATE: the canary's traffic as the mesh reports it, 2 requests/s
-# from now on (replacing the previous feeder), and a batch in the last complete minute so the
-# analysis window sees this traffic at once.
-FEEDER_PID=""
-feed_canary() {
-  [[ -z "$FEEDER_PID" ]] || { kill "$FEEDER_PID" 2>/dev/null; wait "$FEEDER_PID" 2>/dev/null || true; }
-  oap feed --quiet --service "$canary_service:$1:$2" --count 120 --minutes-ago 1 >/dev/null ||
-    fail "feeding the canary's last minute failed"
-  oap feed --quiet --service "$canary_service:$1:$2" --rate 2 --duration 1200 >>"$SCRATCH/feed.log" 2>&1 &
-  FEEDER_PID=$!
-}
-on_exit '[[ -z "$FEEDER_PID" ]] || kill "$FEEDER_PID" 2>/dev/null'
-# last_minute_apdex: the canary's service_apdex in the last complete minute, as the analysis reads it.
-last_minute_apdex() {
+"$GITOPSD_SOURCE_DIR/examples/bookinfo/demo-overlay" "$SCRATCH/bookinfo" --oap "$OAP_URL" \
+  --pause 20s --interval 5s --service "$canary_service" --scale-down-delay 3 ||
+  fail "the demo overlay did not apply"
+# The demo's traffic generator: the mesh's telemetry, split by the VirtualService's weights.
+KUBECONFIG="$KUBECONFIG" "$GITOPSD_SOURCE_DIR/examples/bookinfo/traffic" --oap "$OAP_URL" \
+  --kubectl "$KUBECTL" --cluster "$cluster_name" --rate 10 >"$SCRATCH/traffic.log" 2>&1 &
+traffic_pid=$!
+on_exit "kill $traffic_pid 2>/dev/null; cp '$SCRATCH/traffic.log' '${GITOPSD_TEST_TMP:-/tmp}/logs/rollout_bookinfo_test.traffic.log' 2>/dev/null"
+# apdex_in OFFSET SERVICE: the service's service_apdex in the OAP's current minute plus OFFSET.
+apdex_in() {
   oap query --get data.readMetricsValues.values.values.0.value metrics --name service_apdex \
-    --service "$canary_service" --start "$(oap query minute --offset -1)"
+    --service "$2" --start "$(oap query minute --offset "$1")"
 }
-feed_canary 20 0
-wait_for 30 "the canary's fast traffic in the OAP" eval '[[ "$(last_minute_apdex)" == 10000 ]]'
 first="$(commit_push bookinfo "Bookinfo demo")"
 
 write_config "$SCRATCH/gitopsd.yaml" "rollouts: {enabled: true, installCRDs: true, namespaces: [$NS]}"
@@ -86,6 +72,9 @@ phase_is() { [[ "$(rollout '{.status.phase}')" == "$1" ]]; }
 for app in bookinfo-app bookinfo-istio-conf reviews-rollout; do wait_app "$app" Synced Healthy 240; done
 stable="$(rollout '{.status.stableRS}')"
 [[ -n "$stable" ]] || fail "no stableRS after the first sync"
+wait_for 30 "the generator's stable reviews traffic in the OAP" eval \
+  '[[ "$(apdex_in 0 "stable|reviews|bookinfo|$cluster_name|-")" == 10000 ]]'
+
 wait_for 60 "5 available pods of the first revision" eval '[[ "$(rs_replicas "$stable")" == 5/5 ]]'
 wait_for 30 "all traffic on stable" eval '[[ "$(vs_weights)" == 100/0 ]]'
 [[ "$(dr_hashes)" == "$stable/$stable" ]] || fail "DestinationRule subsets carry $(dr_hashes), not $stable"
@@ -119,7 +108,9 @@ wait_for 30 "the background analysis to end" eval '[[ "$(run_field "$background"
 measured="$(run_field "$background" '{.status.metricResults[0].successful}')"
 [[ "${measured:-0}" -ge 1 && "$(run_field "$background" '{.status.metricResults[0].failed}')" == "" ]] ||
   fail "the background analysis: $(run_field "$background" '{.status}')"
-note "background analysis Successful after $measured good apdex measurements"
+value="$(run_field "$background" '{.status.metricResults[0].measurements[0].value}')"
+[[ "$value" == *'"value":10000'* ]] || fail "the background analysis measured $value"
+note "background analysis Successful after $measured good apdex measurements ($value)"
 wait_for 30 "the rollout Healthy" phase_is Healthy
 [[ "$(vs_weights)" == 100/0 ]] || fail "after the promotion the weights are $(vs_weights)"
 [[ "$(dr_hashes)" == "$canary/$canary" ]] || fail "after the promotion the subsets carry $(dr_hashes)"
@@ -132,18 +123,19 @@ wait_app reviews-rollout Synced Healthy 60
 wait_app bookinfo-istio-conf Synced Healthy 60
 note "release complete: $canary stable, old ReplicaSet scaled down"
 
-# A bad release: its canary is slow and failing, the analysis fails, the rollout aborts back to
-# stable. (Pauses of 60 s: the analysis needs 4 failed measurements, 5 s apart.)
+# A bad release: a version whose requests take 2 s and half fail (its pod annotations tell the
+# traffic generator), the analysis fails, the rollout aborts back to stable. (Pauses of 60 s:
+# the analysis needs its initial delay of 1 minute and 4 failed measurements, 5 s apart.)
 stable="$canary"
-feed_canary 2000 0.5
-wait_for 30 "the canary's slow traffic in the OAP" eval '[[ "$(last_minute_apdex)" -lt 9900 ]]'
-sed -i 's/examples-bookinfo-reviews-v2:1.20.2/examples-bookinfo-reviews-v3:1.20.2/' \
+sed -i -e 's/examples-bookinfo-reviews-v2:1.20.2/examples-bookinfo-reviews-v3:1.20.2/' \
+  -e 's/latency-ms: "20"/latency-ms: "2000"/' -e 's/error-rate: "0"/error-rate: "0.5"/' \
   "$SCRATCH/bookinfo/application/reviews.yaml"
-sed -i 's/duration: 4s/duration: 60s/' "$rollout_file"
+grep -q 'latency-ms: "2000"' "$SCRATCH/bookinfo/application/reviews.yaml" || fail "the slow version did not apply"
+sed -i 's/duration: 20s/duration: 60s/' "$rollout_file"
 commit_push bookinfo "reviews v3" >/dev/null
 wait_for 60 "the bad canary revision" eval '[[ "$(rollout "{.status.currentPodHash}")" != "$stable" ]]'
 bad="$(rollout '{.status.currentPodHash}')"
-wait_for 90 "the rollout aborted" phase_is Degraded
+wait_for 240 "the rollout aborted" phase_is Degraded
 message="$(rollout '{.status.message}')"
 [[ "$message" == *"RolloutAborted"*'Metric "apdex" assessed Failed due to failed (4) > failureLimit (3)'* ]] ||
   fail "abort message: $message"
