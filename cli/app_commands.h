@@ -5,8 +5,8 @@
 // - list, get, diff, sync, rollback, history, wait, manifests and terminate-op
 //   (app_api_commands.cc) talk to gitopsd's HTTP API (docs/api.md) through an ApiClient
 //   (api_client.h) and print with the pure functions of app_view.h. They take the connection
-//   flags of connectionFlags(): --server (or $GITOPSD_SERVER, default 127.0.0.1:8080), --token
-//   (or $GITOPSD_TOKEN), --insecure, --ca-file, --request-timeout.
+//   flags of connectionFlags() (api_command.h): --server (or $GITOPSD_SERVER, default
+//   127.0.0.1:8080), --token (or $GITOPSD_TOKEN), --insecure, --ca-file, --request-timeout.
 //
 // Exit codes are those of command.h; `app diff` follows argocd instead: 0 no differences,
 // 1 differences (--exit-code, the default), 2 usage error, 20 (kExitGenericError) any other
@@ -40,10 +40,6 @@ int runApp(std::span<const std::string> args, CommandContext& ctx);
 
 int runAppCreate(std::span<const std::string> args, CommandContext& ctx);
 int runAppDelete(std::span<const std::string> args, CommandContext& ctx);
-
-// The flags of every command that talks to gitopsd (also accepted before the command group,
-// as argocd's global flags: see hoistGlobalFlags in args.h).
-const std::vector<FlagSpec>& connectionFlags();
 
 // How often wait, sync and rollback read the application while they wait.
 inline constexpr std::chrono::milliseconds kPollInterval{500};

@@ -6,47 +6,14 @@
 #include <map>
 #include <set>
 
+#include "cli/json_fields.h"
 #include "manifest/yaml_write.h"
 
 namespace gitopsd::cli {
 namespace {
 
 using nlohmann::json;
-
-const json& member(const json& object, std::string_view key) {
-  static const json kNull;
-  if (!object.is_object()) return kNull;
-  const auto it = object.find(key);
-  return it == object.end() ? kNull : *it;
-}
-
-// The value at `path` as text: strings as they are, numbers and booleans printed, else "".
-std::string text(const json& root, std::initializer_list<std::string_view> path) {
-  const json* value = &root;
-  for (const auto key : path) value = &member(*value, key);
-  if (value->is_string()) return value->get<std::string>();
-  if (value->is_number_integer()) return std::to_string(value->get<long long>());
-  if (value->is_number()) return value->dump();
-  if (value->is_boolean()) return value->get<bool>() ? "true" : "false";
-  return "";
-}
-
-bool flag(const json& root, std::initializer_list<std::string_view> path) {
-  const json* value = &root;
-  for (const auto key : path) value = &member(*value, key);
-  return value->is_boolean() && value->get<bool>();
-}
-
-const json& array(const json& value) {
-  static const json kEmpty = json::array();
-  return value.is_array() ? value : kEmpty;
-}
-
-const json& path(const json& root, std::initializer_list<std::string_view> keys) {
-  const json* value = &root;
-  for (const auto key : keys) value = &member(*value, key);
-  return *value;
-}
+using namespace json_fields;
 
 // Byte offsets where each code point of `text` starts.
 std::vector<std::size_t> codePointStarts(std::string_view text) {

@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/analysis_commands.h"
+#include "cli/api_command.h"
 #include "cli/app_commands.h"
 #include "cli/args.h"
 #include "cli/command.h"
@@ -19,6 +21,7 @@ Usage: gitopsctl COMMAND [ARGS] [flags]
 Commands:
   app          manage applications (create, delete, list, get, diff, sync, rollback,
                history, wait, manifests, terminate-op)
+  analysis     the analysis engine's AnalysisRuns (list, get)
 
 Flags:
       --version   print the version and exit
@@ -43,6 +46,7 @@ int main(int argc, char** argv) {
   }
   const std::vector<Command> groups = {
       {"app", "app", "manage applications", &runApp},
+      {"analysis", "analysis", "the analysis engine's AnalysisRuns (list, get)", &runAnalysis},
   };
   return runGroup("", kUsage, groups, std::span<const std::string>(args), ctx);
 }

@@ -152,8 +152,11 @@ int main(int argc, char** argv) {
           std::move(analysis_options), *client, *cache, logger, "analysis");
     }
   }
+  std::function<std::vector<nlohmann::json>()> analysis_runs;
+  if (analysis) analysis_runs = [&analysis] { return analysis->runs(); };
   auto api = gitopsd::server::ApiServer::start(
-      settings, (*daemon)->controller(), [] { return defaultMetrics().exposition(); }, logger);
+      settings, (*daemon)->controller(), [] { return defaultMetrics().exposition(); }, logger,
+      std::move(analysis_runs));
   if (!api.ok()) {
     logger.error("cannot start the API", {{"error", api.status().message()}});
     (*daemon)->stop();

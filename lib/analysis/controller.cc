@@ -118,6 +118,18 @@ std::vector<std::string> AnalysisRunController::keys() const {
   return keys;
 }
 
+std::vector<json> AnalysisRunController::runs() const {
+  std::vector<json> runs;
+  for (const auto& run : cache_.list(kAnalysisRun)) {
+    if (options_.watches(metaString(*run, "namespace"))) runs.push_back(*run);
+  }
+  std::sort(runs.begin(), runs.end(), [](const json& a, const json& b) {
+    return std::pair(metaString(a, "namespace"), metaString(a, "name")) <
+           std::pair(metaString(b, "namespace"), metaString(b, "name"));
+  });
+  return runs;
+}
+
 core::Status AnalysisRunController::start() {
   if (started_.exchange(true)) return {};
   if (auto watching =

@@ -64,6 +64,10 @@ class AnalysisRunController {
   core::Status start();
   void stop();
 
+  // The AnalysisRuns of the watched namespaces as the watch cache has them, sorted by namespace
+  // and name (what GET /api/v1/analysisruns shows).
+  std::vector<nlohmann::json> runs() const;
+
   // One pass over a run, as a worker runs it (for tests).
   void reconcileNow(const std::string& namespace_, const std::string& name);
 

@@ -20,6 +20,12 @@ namespace {
 
 using Json = nlohmann::json;
 constexpr std::string_view kAppsPrefix = "/api/v1/applications";
+constexpr std::string_view kRunsPrefix = "/api/v1/analysisruns";
+
+bool under(std::string_view path, std::string_view prefix) {
+  return path == prefix ||
+         (path.starts_with(prefix) && path.substr(prefix.size()).starts_with('/'));
+}
 
 HttpResponse json(int status, const Json& body) {
   return {status, "application/json", body.dump(), {}};
@@ -252,7 +258,7 @@ HttpResponse Api::handle(const HttpRequest& request) {
   if (path == "/api/webhook") {
     return request.method == "POST" ? webhook(request) : error(405, "MethodNotAllowed", "use POST");
   }
-  if (path != kAppsPrefix && !path.starts_with(std::string(kAppsPrefix) + "/")) {
+  if (!under(path, kAppsPrefix) && !under(path, kRunsPrefix)) {
     return error(404, "NotFound", "no such endpoint: " + path);
   }
 
@@ -275,7 +281,43 @@ HttpResponse Api::handle(const HttpRequest& request) {
     return error(401, "Unauthenticated",
                  "a bearer token is required (Authorization: Bearer TOKEN; gitopsctl --token)");
   }
+  if (under(path, kRunsPrefix)) return analysisRuns(request);
   return applications(request, caller);
+}
+
+HttpResponse Api::analysisRuns(const HttpRequest& request) const {
+  if (request.method != "GET" && request.method != "HEAD") {
+    return error(405, "MethodNotAllowed", "use GET");
+  }
+  if (!options_.analysis_runs) {
+    return error(404, "NotFound", "the analysis engine is off (rollouts.enabled in gitopsd.yaml)");
+  }
+  const auto parts = split(std::string_view(request.path).substr(kRunsPrefix.size()), '/');
+  // "" → list (optionally ?namespace=); ["", namespace, name] → one run.
+  if (parts.size() == 1 && parts[0].empty()) {
+    const auto ns = request.query.find("namespace");
+    Json items = Json::array();
+    for (auto& run : options_.analysis_runs()) {
+      if (ns != request.query.end() &&
+          run.value("/metadata/namespace"_json_pointer, Json("")) != ns->second) {
+        continue;
+      }
+      items.push_back(std::move(run));
+    }
+    return json(200, {{"items", std::move(items)}});
+  }
+  if (parts.size() != 3 || parts[1].empty() || parts[2].empty()) {
+    return error(404, "NotFound",
+                 "no such endpoint: " + request.path + " (use " + std::string(kRunsPrefix) +
+                     "/NAMESPACE/NAME)");
+  }
+  for (auto& run : options_.analysis_runs()) {
+    if (run.value("/metadata/namespace"_json_pointer, Json("")) == parts[1] &&
+        run.value("/metadata/name"_json_pointer, Json("")) == parts[2]) {
+      return json(200, std::move(run));
+    }
+  }
+  return error(404, "NotFound", "AnalysisRun " + parts[1] + "/" + parts[2] + " not found");
 }
 
 HttpResponse Api::applications(const HttpRequest& request, const Caller& caller) {
@@ -396,13 +438,14 @@ HttpResponse Api::webhook(const HttpRequest& request) {
   return json(200, {{"refreshed", refreshed}});
 }
 
-core::Result<std::unique_ptr<ApiServer>> ApiServer::start(const config::DaemonConfig& config,
-                                                          app::AppController& controller,
-                                                          std::function<std::string()> metrics,
-                                                          core::Logger logger) {
+core::Result<std::unique_ptr<ApiServer>> ApiServer::start(
+    const config::DaemonConfig& config, app::AppController& controller,
+    std::function<std::string()> metrics, core::Logger logger,
+    std::function<std::vector<Json>()> analysis_runs) {
   ApiOptions options;
   options.version = core::kVersion;
   options.metrics = std::move(metrics);
+  options.analysis_runs = std::move(analysis_runs);
   const auto& webhook = config.webhook;
   options.webhook_secrets = {webhook.github_secret, webhook.gitlab_secret, webhook.gitea_secret,
                              webhook.bitbucket_uuid};

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,9 @@ struct ApiOptions {
   WebhookSecrets webhook_secrets;
   std::string version;
   std::function<std::string()> metrics;  // the /metrics text; may be empty (404)
+  // The AnalysisRuns of the analysis engine, sorted by namespace and name; empty when the
+  // engine is off (then /api/v1/analysisruns answers 404).
+  std::function<std::vector<nlohmann::json>()> analysis_runs;
 };
 
 class Api {
@@ -59,6 +63,7 @@ class Api {
   };
 
   HttpResponse applications(const HttpRequest& request, const Caller& caller);
+  HttpResponse analysisRuns(const HttpRequest& request) const;
   HttpResponse webhook(const HttpRequest& request);
   HttpResponse readyz() const;
 
@@ -71,10 +76,11 @@ class Api {
 // the tokens file once at start (kInvalid naming file:line), webhooks get their own body limit.
 class ApiServer {
  public:
-  static core::Result<std::unique_ptr<ApiServer>> start(const config::DaemonConfig& config,
-                                                        app::AppController& controller,
-                                                        std::function<std::string()> metrics,
-                                                        core::Logger logger);
+  // analysis_runs: see ApiOptions.
+  static core::Result<std::unique_ptr<ApiServer>> start(
+      const config::DaemonConfig& config, app::AppController& controller,
+      std::function<std::string()> metrics, core::Logger logger,
+      std::function<std::vector<nlohmann::json>()> analysis_runs = {});
   ~ApiServer();  // stop()
   void stop();
 

@@ -149,3 +149,22 @@ done
 grep -q '^gitopsd_analysis_measurement_duration_seconds_count{provider="skywalking"} ' <<<"$metrics" ||
   fail "/metrics has no skywalking measurement durations"
 note "events and metrics recorded"
+
+# gitopsctl analysis list/get, through gitopsd's API.
+ctl() { "$GITOPSD_BIN_DIR/gitopsctl" --server "127.0.0.1:$API_PORT" "$@"; }
+list="$(ctl analysis list -n "$NS" -o wide)" || fail "gitopsctl analysis list failed"
+for row in "fast +Successful +2 successful" "slow +Failed +1 failed +Metric \"apdex\" assessed Failed" \
+  "quiet +Inconclusive +1 inconclusive" "unknown +Error +1 error" "nosecret +Error +none +Unable to resolve" \
+  "endless +Successful +[0-9]+ successful +Run Terminated"; do
+  grep -qE "^$NS +$row" <<<"$list" || fail "gitopsctl analysis list has no row '$row':"$'\n'"$list"
+done
+[[ "$(ctl analysis list -o name | grep -c "^$NS/")" == 6 ]] || fail "analysis list -o name: $(ctl analysis list -o name)"
+got="$(ctl analysis get "$NS/slow" -o wide)" || fail "gitopsctl analysis get failed"
+for expected in "Phase:      Failed" "Measurements of apdex:" '"value":5000'; do
+  [[ "$got" == *"$expected"* ]] || fail "analysis get lacks '$expected':"$'\n'"$got"
+done
+if missing="$(ctl analysis get -n "$NS" nope 2>&1)"; then fail "analysis get of a missing run succeeded"; fi
+[[ "$missing" == *"AnalysisRun $NS/nope not found"* ]] || fail "analysis get of a missing run: $missing"
+[[ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$API_URL/api/v1/analysisruns")" == 405 ]] ||
+  fail "POST /api/v1/analysisruns is not 405"
+note "gitopsctl analysis list/get show the runs"

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "cli/api_client.h"
+#include "cli/api_command.h"
 #include "cli/app_commands.h"
 #include "cli/args.h"
 
