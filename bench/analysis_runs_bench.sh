@@ -31,6 +31,9 @@ on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete namespace '$NS' --wait=fal
 oap feed --quiet --service "$service" --rate 5 --duration 3600 >"$SCRATCH/feed.log" 2>&1 &
 on_exit "kill $! 2>/dev/null"
 oap feed --quiet --service "$service" --count 300 --minutes-ago 1 >/dev/null || fail "feeding the OAP failed"
+# The first measurements read the last complete minute: wait until the OAP shows it.
+previous="$(oap query minute --offset -1)"
+wait_for 30 "the OAP to show minute $previous" eval '[[ "$(oap query --get data.readMetricsValues.values.values.0.value metrics --name service_apdex --service "$service" --start "$previous")" == 10000 ]]'
 wait_for 120 "the AnalysisRun type to be served" kubectl get crd analysisruns.argoproj.io
 
 python3 - "$runs" "$service" "$OAP_URL" >"$SCRATCH/runs.json" <<'PY'
