@@ -97,8 +97,8 @@ AnalysisRunController::AnalysisRunController(AnalysisRunControllerOptions option
           "Time one measurement took, provider call and condition evaluation, by provider.",
           {"provider"})),
       loop_(
-          {options_.workers, options_.resync_interval, options_.retry_base, options_.retry_cap},
-          [this](const std::string& key) { reconcile(key); }, [this] { return keys(); }) {
+          options_.loopOptions(), [this](const std::string& key) { reconcile(key); },
+          [this] { return keys(); }) {
   if (options_.record_events) {
     app::EventRecorderOptions event_options;
     event_options.component = "gitopsd-analysis";

@@ -68,7 +68,7 @@ class ReconcileLoop {
   // Queues every key, then starts the workers and the resync timer. Idempotent.
   void start();
   // Stops handing out keys, waits for the passes in progress, and silences the handlers made by
-  // whileRunning(). Idempotent.
+  // whileRunning(). Idempotent; a stopped loop does not start again.
   void stop();
 
   WorkQueue& queue() { return queue_; }

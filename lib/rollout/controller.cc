@@ -101,8 +101,8 @@ RolloutController::RolloutController(RolloutControllerOptions options, kube::Kub
       clock_(clock),
       logger_(std::move(logger)),
       loop_(
-          {options_.workers, options_.resync_interval, options_.retry_base, options_.retry_cap},
-          [this](const std::string& key) { reconcile(key); }, [this] { return keys(); }) {
+          options_.loopOptions(), [this](const std::string& key) { reconcile(key); },
+          [this] { return keys(); }) {
   if (options_.record_events) {
     app::EventRecorderOptions event_options;
     event_options.component = "gitopsd-rollouts";
