@@ -10,8 +10,6 @@ namespace {
 using nlohmann::json;
 using namespace json_fields;
 
-std::size_t limitFor(Output output) { return output == Output::kWide ? 0 : kTableWidth; }
-
 std::string orNone(std::string value) { return value.empty() ? "<none>" : value; }
 
 }  // namespace
@@ -70,7 +68,7 @@ std::string formatAnalysisList(const json& items, Output output) {
     }
     rows.push_back(std::move(row));
   }
-  return renderTable(columns, rows, limitFor(output));
+  return renderTable(columns, rows, tableWidth(output));
 }
 
 std::string formatAnalysisGet(const json& run, Output output) {
@@ -104,7 +102,7 @@ std::string formatAnalysisGet(const json& run, Output output) {
                              {"INCONCLUSIVE"},
                              {"ERROR"},
                              {"MESSAGE", {{1, 12}, {3, 0}}, Cut::kEnd}},
-                            metrics, limitFor(output));
+                            metrics, tableWidth(output));
   for (const auto& result : results) {
     std::vector<TableRow> measurements;
     for (const auto& m : array(member(result, "measurements"))) {
@@ -116,7 +114,7 @@ std::string formatAnalysisGet(const json& run, Output output) {
                         {"PHASE"},
                         {"VALUE", {{1, 16}, {3, 8}}, Cut::kEnd},
                         {"MESSAGE", {{1, 16}, {3, 0}}, Cut::kEnd}},
-                       measurements, limitFor(output));
+                       measurements, tableWidth(output));
   }
   return out;
 }

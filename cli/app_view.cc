@@ -93,8 +93,6 @@ std::string resourceKey(const json& resource) {
          text(resource, {"namespace"}) + "/" + text(resource, {"name"});
 }
 
-std::size_t limitFor(Output output) { return output == Output::kWide ? 0 : kTableWidth; }
-
 std::string outputName(Output output) {
   switch (output) {
     case Output::kDefault:
@@ -164,6 +162,8 @@ std::string shorten(std::string_view text, std::size_t width, Cut cut) {
   const std::string end = tail == 0 ? "" : std::string(text.substr(starts[starts.size() - tail]));
   return prefix(head) + "..." + end;
 }
+
+std::size_t tableWidth(Output output) { return output == Output::kWide ? 0 : kTableWidth; }
 
 std::string renderTable(const std::vector<TableColumn>& columns, const std::vector<TableRow>& rows,
                         std::size_t max_width) {
@@ -308,7 +308,7 @@ std::string formatAppList(const json& items, Output output) {
     }
     rows.push_back(std::move(row));
   }
-  return renderTable(columns, rows, limitFor(output));
+  return renderTable(columns, rows, tableWidth(output));
 }
 
 std::string formatResourceTable(const json& app, Output output) {
@@ -330,7 +330,7 @@ std::string formatResourceTable(const json& app, Output output) {
                     text(resource, {"status"}), text(resource, {"health", "status"}), message});
   }
   if (rows.empty()) return "";
-  return renderTable(resourceColumns({"STATUS", "HEALTH"}), rows, limitFor(output));
+  return renderTable(resourceColumns({"STATUS", "HEALTH"}), rows, tableWidth(output));
 }
 
 std::string formatAppGet(const json& app, Output output) {
@@ -403,7 +403,7 @@ std::string formatAppGet(const json& app, Output output) {
   if (!conditions.empty()) {
     out += "\n" + renderTable({{"CONDITION", {{2, 12}}, Cut::kEnd},
                                {"MESSAGE", {{1, 20}, {3, 0}}, Cut::kEnd}},
-                              conditions, limitFor(output));
+                              conditions, tableWidth(output));
   }
   if (const std::string resources = formatResourceTable(app, output); !resources.empty()) {
     out += "\n" + resources;
@@ -437,7 +437,7 @@ std::string formatHistory(const json& items, Output output) {
     }
     rows.push_back(std::move(row));
   }
-  return renderTable(columns, rows, limitFor(output));
+  return renderTable(columns, rows, tableWidth(output));
 }
 
 std::string formatDiff(const json& items) {
@@ -555,7 +555,7 @@ std::string formatOperationResult(const json& app, std::string_view operation, O
                     text(resource, {"result"})});
   }
   if (!rows.empty()) {
-    out += "\n" + renderTable(resourceColumns({"STATUS"}), rows, limitFor(output));
+    out += "\n" + renderTable(resourceColumns({"STATUS"}), rows, tableWidth(output));
   }
   return out;
 }

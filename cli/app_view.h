@@ -77,6 +77,8 @@ std::string shorten(std::string_view text, std::size_t width, Cut cut);
 // are padded with empty cells.
 std::string renderTable(const std::vector<TableColumn>& columns, const std::vector<TableRow>& rows,
                         std::size_t max_width);
+// The max_width of a command's tables: kTableWidth, none for kWide.
+std::size_t tableWidth(Output output);
 
 // --- output of the commands -------------------------------------------------------------------
 

@@ -226,10 +226,14 @@ void AnalysisRunController::reconcile(const std::string& key) {
 
   const json& spec_json = pass.run.value("spec", json::object());
   std::optional<RunSpec> spec;
-  const ClusterArgLookup lookup(client_, pass.ns);
-  auto arguments = parseArguments(spec_json.value("args", json::array()));
-  auto resolved = arguments.ok() ? resolveArgs(*arguments, lookup)
-                                 : core::Result<ResolvedArgs>(arguments.status());
+  // Secrets are read only for a run whose status could be read.
+  const auto resolveArguments = [&]() -> core::Result<ResolvedArgs> {
+    auto arguments = parseArguments(spec_json.value("args", json::array()));
+    if (!arguments.ok()) return arguments.status();
+    return resolveArgs(*arguments, ClusterArgLookup(client_, pass.ns));
+  };
+  auto resolved =
+      parsed_status.ok() ? resolveArguments() : core::Result<ResolvedArgs>(parsed_status.status());
   if (!parsed_status.ok()) {
     failRun(pass.status, "Analysis status invalid: " + parsed_status.status().message());
   } else if (!resolved.ok() && transient(resolved.status().code())) {
